@@ -1,0 +1,1 @@
+"""Turning the model into HTML: Markdown, the theme, and the pages."""

@@ -1,0 +1,67 @@
+"""The Renderer: one Jinja2 environment, speaker styles and assets for a whole build."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sitegen.errors import Problems
+from sitegen.model import Site
+from sitegen.render.colors import speaker_styles, speakers_css
+from sitegen.render.pages import Page, episode_url, speaker_url
+from sitegen.render.theme import Assets, collect_assets, make_environment, theme_path
+from sitegen.timecodes import format_clock
+
+LIVE_RELOAD_SNIPPET = '<script src="/_sitegen/livereload.js" defer></script>'
+
+
+class Renderer:
+    def __init__(self, site: Site, live_reload: bool = False):
+        self.site = site
+        self.problems = Problems()
+        self.live_reload = live_reload
+        self.path = theme_path(site.config.root, site.config.theme, self.problems)
+        oldest_first = [s for e in reversed(site.episodes) for s in e.speakers]
+        self.styles = speaker_styles(list(site.config.people) + oldest_first)
+        self.assets: Assets = collect_assets(self.path)
+        self.assets.add_generated("speakers.css", speakers_css(self.styles).encode())
+        self.env = make_environment(self.path, self._globals(), self._filters())
+
+    def _globals(self) -> dict[str, Any]:
+        config = self.site.config
+        return {
+            "site": config,
+            "url": self.url,
+            "absolute_url": config.absolute_url,
+            "asset": self.asset,
+            "episode_url": lambda e: self.url(episode_url(e)),
+            "speaker_url": lambda s: self.url(speaker_url(s)),
+            "styles": self.styles,
+            "live_reload": self.live_reload,
+            "generator": "sitegen",
+            "now_year": self._latest().year,
+        }
+
+    def _filters(self) -> dict[str, Any]:
+        return {
+            "clock": format_clock,
+            "date_long": lambda d: f"{d:%B} {d.day}, {d.year}",
+            "date_iso": lambda d: d.isoformat(),
+        }
+
+    def _latest(self) -> datetime:
+        dates = [e.date for e in self.site.episodes]
+        return max(dates) if dates else datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+    def url(self, path: str) -> str:
+        """A root-relative URL under base_url's path: `/show/episodes/x/`."""
+        return self.site.config.base_path + path.lstrip("/")
+
+    def asset(self, name: str) -> str:
+        return self.url(self.assets.public_name(name))
+
+    def render(self, page: Page) -> str:
+        template = self.env.get_template(page.template)
+        html = template.render(page=page, **page.context)
+        if self.live_reload:
+            html = html.replace("</body>", LIVE_RELOAD_SNIPPET + "</body>", 1)
+        return html

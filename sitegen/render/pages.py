@@ -1,0 +1,207 @@
+"""The site's HTML pages: which pages exist, at which paths, with what context.
+
+URLs are a public contract: `/`, `/page/N/`, `/episodes/<slug>/`, `/speakers/`,
+`/speakers/<slug>/`, `/search/`, `/404.html`.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import jinja2
+
+from sitegen.model import Episode, Site, Speaker
+from sitegen.render.colors import SpeakerStyle
+from sitegen.render.markdown import render_inline, render_notes
+from sitegen.timecodes import format_clock, format_seconds
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str          # output path, e.g. episodes/x/index.html
+    template: str
+    context: dict[str, Any]
+    url: str           # site-relative URL, e.g. episodes/x/
+
+
+def episode_url(episode: Episode) -> str:
+    return f"episodes/{episode.slug}/"
+
+
+def speaker_url(speaker: Speaker) -> str:
+    return f"speakers/{speaker.slug}/"
+
+
+def home_url(page: int) -> str:
+    return "" if page == 1 else f"page/{page}/"
+
+
+def duration_text(seconds: float | None) -> str:
+    if not seconds:
+        return ""
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{max(minutes, 1)} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def chapter_entries(episode: Episode) -> list[dict[str, Any]]:
+    entries = []
+    for index, chapter in enumerate(episode.chapters, 1):
+        turn = episode.turn_at(chapter.start)
+        entries.append({
+            "id": f"chapter-{index}",
+            "start": format_seconds(chapter.start),
+            "clock": format_clock(chapter.start),
+            "title": chapter.title,
+            "url": chapter.url,
+            "toc": chapter.toc,
+            "target": turn.anchor if turn else None,
+        })
+    return entries
+
+
+def turn_entries(episode: Episode, styles: dict[str, SpeakerStyle]) -> list[dict[str, Any]]:
+    speakers = {s.id: s for s in episode.speakers}
+    entries = []
+    previous = None
+    for turn in episode.turns:
+        speaker = speakers[turn.speaker_id]
+        entries.append({
+            "anchor": turn.anchor,
+            "speaker": speaker,
+            "css_class": styles[speaker.slug].css_class,
+            "start": format_seconds(turn.start),
+            "clock": format_clock(turn.start),
+            "paragraphs": [jinja2.utils.markupsafe.Markup(render_inline(p))
+                           for p in turn.paragraphs],
+            "continues": previous == turn.speaker_id,
+        })
+        previous = turn.speaker_id
+    return entries
+
+
+def episode_page(site: Site, episode: Episode, styles: dict[str, SpeakerStyle],
+                 index: int) -> Page:
+    url = episode_url(episode)
+    newer = site.episodes[index - 1] if index > 0 else None
+    older = site.episodes[index + 1] if index + 1 < len(site.episodes) else None
+    formats = site.config.transcript_formats if episode.turns else ()
+    context = {
+        "page_title": episode.title,
+        "description": episode.summary,
+        "episode": episode,
+        "notes_html": jinja2.utils.markupsafe.Markup(
+            render_notes(episode.notes, site.config.allow_html)),
+        "chapters": chapter_entries(episode),
+        "turns": turn_entries(episode, styles),
+        "speakers": [(s, styles[s.slug]) for s in episode.speakers_in_order()],
+        "duration": duration_text(episode.duration),
+        "newer": newer,
+        "older": older,
+        "transcript_files": [(fmt, f"{url}transcript.{fmt}") for fmt in formats],
+        "chapters_file": f"{url}chapters.json" if episode.chapters else None,
+        "canonical": url,
+        "jsonld": jsonld_episode(site, episode),
+    }
+    return Page(f"{url}index.html", "episode.html", context, url)
+
+
+def home_pages(site: Site) -> Iterator[Page]:
+    per_page = site.config.episodes_per_page
+    total = max(1, math.ceil(len(site.episodes) / per_page))
+    for number in range(1, total + 1):
+        chunk = site.episodes[(number - 1) * per_page:number * per_page]
+        url = home_url(number)
+        yield Page(f"{url}index.html", "index.html", {
+            "page_title": site.config.title if number == 1 else f"Episodes, page {number}",
+            "description": site.config.description,
+            "episodes": chunk,
+            "pagination": {
+                "number": number,
+                "total": total,
+                "newer": home_url(number - 1) if number > 1 else None,
+                "older": home_url(number + 1) if number < total else None,
+            },
+            "canonical": url,
+            "jsonld": jsonld_series(site) if number == 1 else None,
+        }, url)
+
+
+def speaker_pages(site: Site, styles: dict[str, SpeakerStyle]) -> Iterator[Page]:
+    speakers = site.speakers()
+    yield Page("speakers/index.html", "speakers.html", {
+        "page_title": "Speakers",
+        "description": f"Everyone who has spoken on {site.config.title}.",
+        "speakers": [(s, styles[s.slug], len(site.episodes_with(s.slug))) for s in speakers],
+        "canonical": "speakers/",
+        "jsonld": None,
+    }, "speakers/")
+    for speaker in speakers:
+        url = speaker_url(speaker)
+        episodes = site.episodes_with(speaker.slug)
+        yield Page(f"{url}index.html", "speaker.html", {
+            "page_title": speaker.name,
+            "description": f"Episodes of {site.config.title} with {speaker.name}.",
+            "speaker": speaker,
+            "style": styles[speaker.slug],
+            "episodes": episodes,
+            "canonical": url,
+            "jsonld": None,
+        }, url)
+
+
+def not_found_page(site: Site) -> Page:
+    return Page("404.html", "404.html", {
+        "page_title": "Page not found",
+        "description": "",
+        "episodes": site.episodes[:3],
+        "canonical": None,
+        "jsonld": None,
+    }, "404.html")
+
+
+def jsonld_series(site: Site) -> str:
+    config = site.config
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "PodcastSeries",
+        "name": config.title,
+        "description": config.description,
+        "url": config.base_url,
+        "webFeed": config.absolute_url("feed.xml"),
+        "inLanguage": config.language,
+    }
+    if config.author:
+        data["author"] = {"@type": "Person", "name": config.author}
+    return _json_for_script(data)
+
+
+def jsonld_episode(site: Site, episode: Episode) -> str:
+    config = site.config
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "PodcastEpisode",
+        "name": episode.title,
+        "url": config.absolute_url(episode_url(episode)),
+        "datePublished": episode.date.date().isoformat(),
+        "description": episode.summary,
+        "partOfSeries": {"@type": "PodcastSeries", "name": config.title,
+                         "url": config.base_url},
+    }
+    if episode.number is not None:
+        data["episodeNumber"] = episode.number
+    if episode.audio:
+        data["associatedMedia"] = {"@type": "MediaObject", "contentUrl": episode.audio.url}
+        if episode.duration:
+            data["timeRequired"] = f"PT{int(episode.duration)}S"
+    return _json_for_script(data)
+
+
+def _json_for_script(data: Any) -> str:
+    """JSON safe inside <script>: no `</script>`, no `<!--`, no U+2028 surprises."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))

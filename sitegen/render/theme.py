@@ -1,0 +1,103 @@
+"""Themes as an ordered search path: site templates/, themes/<name>/, the built-in theme.
+
+Each theme folder holds `templates/` (Jinja2) and `static/` (CSS, JS, images).
+A file found earlier on the path wins, for templates and static files alike.
+Static files are published under content-hashed names so they can be cached forever.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import jinja2
+
+from sitegen.errors import Problems
+
+log = logging.getLogger(__name__)
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+def builtin_theme_dir() -> Path:
+    """The default theme: shipped in the package, or beside it in a source checkout."""
+    for candidate in (PACKAGE_DIR / "default_theme", PACKAGE_DIR.parent / "themes" / "default"):
+        if (candidate / "templates").is_dir():
+            return candidate
+    raise FileNotFoundError("sitegen's built-in default theme is missing from the install")
+
+
+def theme_path(root: Path, theme: str, problems: Problems) -> list[Path]:
+    """The folders to look in, most specific first."""
+    path: list[Path] = []
+    overrides = root / "templates"
+    if overrides.is_dir():
+        path.append(root)  # templates/ and static/ at the site root
+    named = root / "themes" / theme
+    builtin = builtin_theme_dir()
+    if named.is_dir():
+        path.append(named)
+    elif theme != "default":
+        problems.error(f"theme {theme!r} not found at themes/{theme}/", root / "site.yaml",
+                       hint="create the folder or set `theme: default`")
+    if builtin.resolve() not in {p.resolve() for p in path}:
+        path.append(builtin)
+    return path
+
+
+@dataclass
+class Assets:
+    """Static files by their logical name, each with a hashed public name."""
+    files: dict[str, Path] = field(default_factory=dict)
+    generated: dict[str, bytes] = field(default_factory=dict)
+    _urls: dict[str, str] = field(default_factory=dict)
+
+    def add_generated(self, name: str, data: bytes) -> None:
+        self.generated[name] = data
+        self._urls.pop(name, None)
+
+    def public_name(self, name: str) -> str:
+        if name not in self._urls:
+            data = self.generated.get(name)
+            if data is None:
+                data = self.files[name].read_bytes()
+            digest = hashlib.sha256(data).hexdigest()[:10]
+            stem, ext = posixpath.splitext(name)
+            self._urls[name] = f"static/{stem}.{digest}{ext}"
+        return self._urls[name]
+
+    def items(self) -> list[tuple[str, bytes]]:
+        out = [(self.public_name(n), p.read_bytes()) for n, p in sorted(self.files.items())
+               if n not in self.generated]
+        out += [(self.public_name(n), d) for n, d in sorted(self.generated.items())]
+        return out
+
+
+def collect_assets(path: list[Path]) -> Assets:
+    assets = Assets()
+    for folder in reversed(path):  # later (more specific) folders overwrite
+        static = folder / "static"
+        if static.is_dir():
+            for file in sorted(static.rglob("*")):
+                if file.is_file() and not file.name.startswith("."):
+                    assets.files[file.relative_to(static).as_posix()] = file
+    return assets
+
+
+def make_environment(path: list[Path], globals_: dict[str, object],
+                     filters: dict[str, Callable]) -> jinja2.Environment:
+    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(p / "templates")) for p in path])
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals.update(globals_)
+    env.filters.update(filters)
+    return env

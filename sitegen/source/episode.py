@@ -1,0 +1,441 @@
+"""Episode files: YAML front matter, Markdown show notes, then the transcript.
+
+    ---
+    title: ...
+    ---
+    Show notes in Markdown.
+
+    ## Transcript
+
+    Ada Quill: 0:00 Welcome...
+
+The line `## Transcript` (alone on its line) starts the transcript. Each turn
+begins with `Speaker Name: M:SS text` at the start of a line and runs until the
+next turn; blank lines inside a turn separate its paragraphs. A continuation
+line that would look like a turn can be escaped with a leading backslash.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo
+
+from sitegen import schema
+from sitegen.errors import Problems
+from sitegen.model import Audio, Chapter, Episode, Link, SiteConfig, Speaker, Turn
+from sitegen.people import parse_people
+from sitegen.slugs import is_slug, slugify, unique
+from sitegen.source.audio import AudioError, mime_for, probe
+from sitegen.timecodes import TimestampError, parse_timestamp
+from sitegen.yamlsafe import LineDict, YamlError, load
+
+log = logging.getLogger(__name__)
+
+TRANSCRIPT_MARKER = "## Transcript"
+MAX_FILE_BYTES = 64 * 1024 * 1024
+TURN_LINE = re.compile(
+    r"^(?P<name>[^\s:\\#>*\-][^:]{0,79}?)[ \t]*:[ \t]+"
+    r"(?P<ts>[\[(]?\d{1,3}(?::\d{1,3}){1,2}(?:[.,]\d{1,3})?[\])]?)"
+    r"(?:[ \t]+(?P<text>.*))?$")
+DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+EPISODE_TYPES = ("full", "trailer", "bonus")
+GUID_NAMESPACE = uuid.UUID("2b5c1a52-5f0e-4a8e-9d6e-3c0b8f1d7a11")
+
+
+def _audio(value: Any) -> dict:
+    if isinstance(value, str):
+        return {"src": schema.text(2000)(value)}
+    data = schema.mapping(value)
+    src = data.get("url") or data.get("file")
+    if not src:
+        raise schema.Invalid("audio needs a file or url",
+                             "audio: audio/episode-1.mp3, or audio: {url: ..., length: ...}")
+    return {
+        "src": schema.text(2000)(src),
+        "length": schema.integer(1, 10**12)(data["length"]) if "length" in data else None,
+        "type": schema.text(50)(data["type"]) if "type" in data else None,
+        "duration": _duration(data["duration"]) if "duration" in data else None,
+    }
+
+
+def _duration(value: Any) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value <= 0:
+            raise schema.Invalid("duration must be positive")
+        return float(value)
+    try:
+        return parse_timestamp(schema.text(20)(value))
+    except TimestampError as exc:
+        raise schema.Invalid(str(exc), "write it as H:MM:SS or a number of seconds") from None
+
+
+def _link(value: Any) -> Link:
+    data = schema.mapping(value)
+    if "url" not in data:
+        raise schema.Invalid("a link needs a url", "{title: ..., url: https://...}")
+    return Link(schema.text(300)(data.get("title") or data["url"]), schema.link_url(data["url"]))
+
+
+EPISODE_FIELDS: dict[str, schema.Field] = {
+    "title": schema.Field(schema.text(300), required=True, doc="the episode's title"),
+    "date": schema.Field(schema.datetime_value, required=True,
+                         doc="publication date, YYYY-MM-DD or YYYY-MM-DD HH:MM"),
+    "number": schema.Field(schema.integer(0, 100_000)),
+    "season": schema.Field(schema.integer(0, 10_000)),
+    "type": schema.Field(schema.one_of(*EPISODE_TYPES), default="full"),
+    "summary": schema.Field(schema.text(4000), default=""),
+    "audio": schema.Field(_audio),
+    "duration": schema.Field(_duration),
+    "explicit": schema.Field(schema.boolean),
+    "image": schema.Field(schema.text(2000)),
+    "speakers": schema.Field(lambda v: v),
+    "chapters": schema.Field(schema.list_of(lambda v: v, 500), default=()),
+    "links": schema.Field(schema.list_of(_link, 500), default=()),
+    "guid": schema.Field(schema.text(300)),
+    "slug": schema.Field(schema.text(100)),
+    "draft": schema.Field(schema.boolean, default=False),
+}
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """An episode file split into its three parts, each with its first line number."""
+    front_matter: str
+    notes: str
+    notes_line: int
+    transcript: list[str]
+    transcript_line: int
+
+
+def read_text(path: Path, problems: Problems) -> str | None:
+    """The file as text (BOM and CRLF removed), or None with the problem recorded."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            problems.error(f"file is {size // 2**20} MB; the limit is "
+                           f"{MAX_FILE_BYTES // 2**20} MB", path)
+            return None
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.error(f"cannot read file: {exc.strerror}", path)
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        problems.error(f"not UTF-8 text (byte 0x{data[exc.start]:02x})", path, line,
+                       "save the file as UTF-8")
+        return None
+    if "\x00" in text:
+        problems.error("contains NUL characters; is this a binary file?", path,
+                       text[:text.index("\x00")].count("\n") + 1)
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_source(text: str, path: Path, problems: Problems) -> SourceText | None:
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        problems.error("an episode file starts with front matter between `---` lines",
+                       path, 1, "put `---` on the first line, the YAML keys, then `---`")
+        return None
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() in ("---", "..."))
+    except StopIteration:
+        problems.error("the front matter is never closed", path, 1,
+                       "end it with a line holding only `---`")
+        return None
+    marker = next((i for i in range(end + 1, len(lines))
+                   if lines[i].strip() == TRANSCRIPT_MARKER), None)
+    notes_end = marker if marker is not None else len(lines)
+    return SourceText(
+        front_matter="\n".join(lines[1:end]),
+        notes="\n".join(lines[end + 1:notes_end]).strip("\n"),
+        notes_line=end + 2,
+        transcript=lines[marker + 1:] if marker is not None else [],
+        transcript_line=marker + 2 if marker is not None else 0,
+    )
+
+
+def load_episode(path: Path, config: SiteConfig, problems: Problems) -> Episode | None:
+    """Read one episode file; every problem goes to `problems` (None when unusable)."""
+    text = read_text(path, problems)
+    if text is None:
+        return None
+    return parse_episode(text, path, config, problems)
+
+
+def parse_episode(text: str, path: Path, config: SiteConfig,
+                  problems: Problems) -> Episode | None:
+    before = len(problems.errors)
+    parts = split_source(text, path, problems)
+    if parts is None:
+        return None
+    try:
+        data = load(parts.front_matter) if parts.front_matter.strip() else LineDict()
+    except YamlError as exc:
+        problems.error(str(exc), path, exc.line + 1 if exc.line else None)
+        return None
+    values = schema.validate_mapping(data, EPISODE_FIELDS, problems, path, 1,
+                                     what="front matter")
+    if not isinstance(data, dict):
+        return None
+    known = {p.id: p for p in config.people}
+    speakers = parse_people(values["speakers"], problems, path, 1, known,
+                            line=1 + data.line_of("speakers") if "speakers" in data else 2)
+    if not speakers and parts.transcript:
+        problems.error("the transcript has turns but the front matter lists no speakers",
+                       path, 2, "add `speakers:` with an entry per voice")
+    chapters = parse_chapters(values["chapters"], data, path, problems)
+    turns = parse_transcript(parts.transcript, parts.transcript_line, speakers, path,
+                             problems)
+    audio = resolve_audio(values["audio"], values["duration"], path, config, problems,
+                          1 + data.line_of("audio") if "audio" in data else None)
+    if len(problems.errors) > before:
+        return None
+    date = values["date"]
+    if date.tzinfo is None:
+        date = date.replace(tzinfo=ZoneInfo(config.timezone))
+    slug = episode_slug(path, values["slug"], problems)
+    return Episode(
+        source=path,
+        slug=slug,
+        title=values["title"],
+        date=date,
+        guid=values["guid"] or default_guid(date, values["number"], values["title"]),
+        summary=values["summary"],
+        notes=parts.notes,
+        notes_line=parts.notes_line,
+        number=values["number"],
+        season=values["season"],
+        episode_type=values["type"],
+        audio=audio,
+        explicit=values["explicit"],
+        image=values["image"],
+        speakers=speakers,
+        chapters=chapters,
+        links=values["links"],
+        turns=turns,
+        draft=values["draft"],
+        digest=hashlib.sha256(text.encode()).hexdigest(),
+    )
+
+
+def episode_slug(path: Path, given: str | None, problems: Problems) -> str:
+    if given:
+        if not is_slug(given):
+            problems.warning(f"slug {given!r} is not lower-case letters, digits and hyphens;"
+                             f" using {slugify(given)!r}", path)
+        return slugify(given)
+    return slugify(DATE_PREFIX.sub("", path.stem), "episode")
+
+
+def default_guid(date: datetime, number: int | None, title: str) -> str:
+    """A GUID that survives moving the site or renaming the file (but not retitling).
+
+    Episodes that may be retitled should pin `guid:`; `sitegen new` writes one.
+    """
+    key = f"{date.isoformat()}|{number if number is not None else title}"
+    return str(uuid.uuid5(GUID_NAMESPACE, key))
+
+
+def parse_chapters(raw: Iterable[Any], data: Any, path: Path,
+                   problems: Problems) -> tuple[Chapter, ...]:
+    line = 1 + data.line_of("chapters") if isinstance(data, LineDict) and "chapters" in data \
+        else None
+    chapters: list[Chapter] = []
+    for index, entry in enumerate(raw, 1):
+        where = f"chapter {index}"
+        try:
+            if isinstance(entry, str):
+                stamp, _, title = entry.strip().partition(" ")
+                chapter = Chapter(parse_timestamp(stamp), schema.text(300)(title), line=line)
+            elif isinstance(entry, dict):
+                if "start" not in entry or "title" not in entry:
+                    raise schema.Invalid("needs start and title",
+                                         '{start: "1:15", title: "...", url: ...}')
+                start = entry["start"]
+                seconds = float(start) if isinstance(start, (int, float)) \
+                    and not isinstance(start, bool) else parse_timestamp(str(start))
+                chapter = Chapter(
+                    seconds, schema.text(300)(entry["title"]),
+                    url=schema.link_url(entry["url"]) if entry.get("url") else None,
+                    toc=schema.boolean(entry.get("toc", True)),
+                    image=schema.text(2000)(entry["image"]) if entry.get("image") else None,
+                    line=line)
+            else:
+                raise schema.Invalid('write "M:SS Title" or {start: ..., title: ...}')
+        except TimestampError as exc:
+            problems.error(f"{where}: {exc}", path, line)
+            continue
+        except schema.Invalid as exc:
+            problems.error(f"{where}: {exc}", path, line, exc.hint)
+            continue
+        if chapters and chapter.start <= chapters[-1].start:
+            problems.error(f"{where} ({chapter.title!r}) starts at or before the one "
+                           "above it", path, line, "list chapters in time order")
+        chapters.append(chapter)
+    return tuple(chapters)
+
+
+def _speaker_index(speakers: Iterable[Speaker]) -> dict[str, Speaker]:
+    index: dict[str, Speaker] = {}
+    for speaker in speakers:
+        index[_name_key(speaker.id)] = speaker
+        index[_name_key(speaker.name)] = speaker
+    return index
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def parse_transcript(lines: list[str], first_line: int, speakers: Iterable[Speaker],
+                     path: Path, problems: Problems) -> tuple[Turn, ...]:
+    """Turns from transcript lines; `first_line` is the file line of `lines[0]`."""
+    by_name = _speaker_index(speakers)
+    turns: list[Turn] = []
+    anchors: set[str] = set()
+    current: dict[str, Any] | None = None
+    paragraph: list[str] = []
+
+    def end_paragraph() -> None:
+        if current is not None and paragraph:
+            current["paragraphs"].append(" ".join(paragraph))
+        paragraph.clear()
+
+    def end_turn() -> None:
+        end_paragraph()
+        if current is not None:
+            if not current["paragraphs"]:
+                problems.warning("turn has no text", path, current["line"])
+            anchor = unique(f"t-{int(current['start'])}", anchors)
+            turns.append(Turn(current["speaker"], current["start"],
+                              tuple(current["paragraphs"]), current["line"], anchor))
+
+    for offset, raw in enumerate(lines):
+        line_no = first_line + offset
+        line = raw.strip()
+        match = TURN_LINE.match(line)
+        if match:
+            speaker = by_name.get(_name_key(match["name"]))
+            if speaker is None:
+                known = ", ".join(sorted({s.name for s in by_name.values()})) or "none"
+                problems.error(f"unknown speaker {match['name']!r}", path, line_no,
+                               f"add them under `speakers:` (known: {known}); if this line "
+                               "continues the previous turn, start it with a backslash")
+                continue
+            try:
+                start = parse_timestamp(match["ts"])
+            except TimestampError as exc:
+                problems.error(str(exc), path, line_no)
+                continue
+            end_turn()
+            if turns and start < turns[-1].start:
+                problems.warning(f"turn starts at {match['ts']}, before the turn above it "
+                                 f"(line {turns[-1].line})", path, line_no)
+            current = {"speaker": speaker.id, "start": start, "line": line_no,
+                       "paragraphs": []}
+            if match["text"] and match["text"].strip():
+                paragraph.append(match["text"].strip())
+        elif not line:
+            end_paragraph()
+        elif current is None:
+            problems.error("text before the first turn of the transcript", path, line_no,
+                           "start the transcript with `Speaker Name: 0:00 ...`, or move "
+                           "this text above `## Transcript`")
+        else:
+            paragraph.append(line[1:] if line.startswith("\\") else line)
+    end_turn()
+    return tuple(turns)
+
+
+def resolve_audio(values: dict | None, duration: float | None, path: Path,
+                  config: SiteConfig, problems: Problems, line: int | None) -> Audio | None:
+    if values is None:
+        return None
+    src = values["src"]
+    mime = values.get("type") or mime_for(src)
+    if src.startswith(("http://", "https://")):
+        try:
+            schema.url(src)
+        except schema.Invalid as exc:
+            problems.error(f"audio: {exc}", path, line, exc.hint)
+            return None
+        if not mime:
+            problems.error("audio: cannot tell the audio type from the URL", path, line,
+                           "add `type: audio/mpeg` (or the file's real type)")
+        return Audio(src, mime or "", values.get("length"), values.get("duration") or duration)
+    if "://" in src or src.startswith(("/", "\\")) or ".." in Path(src).parts:
+        problems.error(f"audio: {src!r} must be a path inside {config.content_dir}/ or an "
+                       "http(s) URL", path, line)
+        return None
+    content = config.content_path.resolve()
+    local = (config.content_path / src)
+    try:
+        resolved = local.resolve()
+        resolved.relative_to(content)
+    except (ValueError, OSError):
+        problems.error(f"audio: {src!r} points outside {config.content_dir}/", path, line)
+        return None
+    if not resolved.is_file():
+        problems.error(f"audio file {config.content_dir}/{src} does not exist", path, line,
+                       "check the path (relative to the content folder)")
+        return None
+    if not mime:
+        problems.error(f"audio: unknown audio type for {src!r}", path, line,
+                       "use .mp3, .m4a, .ogg, .opus, .flac or .wav, or add `type:`")
+        return None
+    try:
+        length, probed = probe(resolved)
+    except (AudioError, OSError) as exc:
+        problems.error(f"audio {config.content_dir}/{src}: {exc}", path, line)
+        return None
+    rel = resolved.relative_to(content).as_posix()
+    return Audio(config.absolute_url(rel), mime, length, probed, resolved)
+
+
+def load_episodes(config: SiteConfig, problems: Problems,
+                  include_drafts: bool = False) -> tuple[Episode, ...]:
+    """Every episode under content/episodes, newest first."""
+    folder = config.content_path / "episodes"
+    if not folder.is_dir():
+        problems.error(f"no episodes folder at {folder}", folder,
+                       hint="create content/episodes/ or run `sitegen new \"Title\"`")
+        return ()
+    episodes: list[Episode] = []
+    for path in sorted(folder.glob("*.md")):
+        if path.is_symlink() and not _inside(path, config.root):
+            problems.error("symlink points outside the site; refused", path)
+            continue
+        episode = load_episode(path, config, problems)
+        if episode is not None and (include_drafts or not episode.draft):
+            episodes.append(episode)
+    check_unique(episodes, problems)
+    episodes.sort(key=lambda e: (e.date, e.number or 0, e.slug), reverse=True)
+    return tuple(episodes)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except (ValueError, OSError):
+        return False
+
+
+def check_unique(episodes: list[Episode], problems: Problems) -> None:
+    for attribute in ("slug", "guid"):
+        seen: dict[str, Episode] = {}
+        for episode in episodes:
+            value = getattr(episode, attribute)
+            if value in seen:
+                problems.error(f"{attribute} {value!r} is also used by {seen[value].source.name}",
+                               episode.source, hint=f"give one of them its own `{attribute}:`")
+            seen[value] = episode

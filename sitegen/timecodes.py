@@ -1,0 +1,70 @@
+"""Timestamps as podcasters write them, read and written in one place.
+
+Accepted: `4:44`, `04:44`, `1:04:44`, with optional `(...)` or `[...]` around
+them and an optional fraction `.250` or `,250`. Anything else that looks like a
+timestamp is malformed and reported, never guessed silently.
+"""
+from __future__ import annotations
+
+import re
+
+TIMESTAMP_PATTERN = r"[\[(]?\d{1,2}(?::\d{1,3}){1,2}(?:[.,]\d{1,3})?[\])]?"
+_STRICT = re.compile(
+    r"^(?P<open>[\[(]?)(?:(?P<h>\d{1,2}):)?(?P<m>\d{1,2}):(?P<s>\d{2})"
+    r"(?:[.,](?P<frac>\d{1,3}))?(?P<close>[\])]?)$")
+_PAIRS = {"": "", "(": ")", "[": "]"}
+
+
+class TimestampError(ValueError):
+    """A timestamp that cannot be read; the message says why."""
+
+
+def parse_timestamp(text: str) -> float:
+    """Seconds for a timestamp string, or TimestampError saying what is wrong."""
+    raw = text.strip()
+    if re.fullmatch(r"\d+(?:\.\d+)?", raw):
+        return float(raw)
+    match = _STRICT.match(raw)
+    if not match or _PAIRS[match["open"]] != match["close"]:
+        raise TimestampError(
+            f"malformed timestamp {raw!r}: expected M:SS, MM:SS or H:MM:SS")
+    hours = int(match["h"] or 0)
+    minutes = int(match["m"])
+    seconds = int(match["s"])
+    if seconds >= 60:
+        raise TimestampError(f"malformed timestamp {raw!r}: seconds must be below 60")
+    if match["h"] is not None and minutes >= 60:
+        raise TimestampError(f"malformed timestamp {raw!r}: minutes must be below 60")
+    frac = match["frac"]
+    fraction = int(frac) / (10 ** len(frac)) if frac else 0.0
+    return hours * 3600 + minutes * 60 + seconds + fraction
+
+
+def format_clock(seconds: float) -> str:
+    """`4:44` or `1:04:44`: the form shown to listeners."""
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def format_hms(seconds: float) -> str:
+    """`00:04:44`: fixed width, for chapters in show notes and the feed."""
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}"
+
+
+def format_cue(seconds: float, separator: str = ".") -> str:
+    """`00:04:44.250` (WebVTT) or `00:04:44,250` (SRT with separator=',')."""
+    millis = int(round(seconds * 1000))
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
+
+
+def format_seconds(seconds: float) -> str:
+    """`75` or `75.5`: the shortest exact form, for data attributes and `#t=`."""
+    return str(int(seconds)) if float(seconds).is_integer() else f"{seconds:.3f}".rstrip("0")
