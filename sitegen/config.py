@@ -105,7 +105,7 @@ def link(value: Any) -> Link:
     return Link(schema.text(128)(data.get("title") or data["url"]), schema.link_url(data["url"]))
 
 
-def slug_path(value: Any) -> str:
+def relative_path(value: Any) -> str:
     raw = schema.text(200)(value)
     if raw.startswith("/") or ".." in Path(raw).parts or "\x00" in raw:
         raise schema.Invalid(f"{raw!r} must be a folder name inside the site",
@@ -135,13 +135,13 @@ SITE_FIELDS: dict[str, schema.Field] = {
     "language": schema.Field(language, default="en"),
     "author": schema.Field(schema.text(200), default=""),
     "owner": schema.Field(owner),
-    "artwork": schema.Field(schema.text(500)),
+    "artwork": schema.Field(lambda v: relative_path(v)),
     "categories": schema.Field(schema.list_of(category, 3), default=()),
     "explicit": schema.Field(schema.boolean, default=False),
     "copyright": schema.Field(schema.text(500), default=""),
     "theme": schema.Field(schema.text(100), default="default"),
-    "output": schema.Field(slug_path, default="public"),
-    "content": schema.Field(slug_path, default="content"),
+    "output": schema.Field(relative_path, default="public"),
+    "content": schema.Field(relative_path, default="content"),
     "episodes_per_page": schema.Field(schema.integer(1, 500), default=10),
     "timezone": schema.Field(timezone, default="UTC"),
     "type": schema.Field(schema.one_of("episodic", "serial"), default="episodic"),
