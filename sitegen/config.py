@@ -135,7 +135,7 @@ SITE_FIELDS: dict[str, schema.Field] = {
     "language": schema.Field(language, default="en"),
     "author": schema.Field(schema.text(200), default=""),
     "owner": schema.Field(owner),
-    "artwork": schema.Field(lambda v: relative_path(v)),
+    "artwork": schema.Field(relative_path),
     "categories": schema.Field(schema.list_of(category, 3), default=()),
     "explicit": schema.Field(schema.boolean, default=False),
     "copyright": schema.Field(schema.text(500), default=""),
