@@ -67,4 +67,6 @@ def format_cue(seconds: float, separator: str = ".") -> str:
 
 def format_seconds(seconds: float) -> str:
     """`75` or `75.5`: the shortest exact form, for data attributes and `#t=`."""
-    return str(int(seconds)) if float(seconds).is_integer() else f"{seconds:.3f}".rstrip("0")
+    if float(seconds).is_integer():
+        return str(int(seconds))
+    return f"{seconds:.3f}".rstrip("0").rstrip(".")
