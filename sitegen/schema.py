@@ -54,8 +54,8 @@ def validate_mapping(data: Any, fields: dict[str, Field], problems: Problems, pa
     for name, spec in fields.items():
         if name not in data or data[name] is None:
             if spec.required:
-                problems.error(f"missing required key {name!r}", path,
-                               line_offset + (getattr(data, "line", 0) or 1) if data else None,
+                where = lines.get(name) or getattr(data, "line", 0) or 1
+                problems.error(f"missing required key {name!r}", path, line_offset + where,
                                f"add `{name}:` ({spec.doc})" if spec.doc else None)
             result[name] = spec.default
             continue

@@ -32,6 +32,18 @@ class LineDict(dict):
         return self.key_lines.get(key, self.line)
 
 
+class LineList(list):
+    """A list that remembers the line of each item (1-based, within its document)."""
+    line: int = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.item_lines: list[int] = []
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index] if 0 <= index < len(self.item_lines) else self.line
+
+
 class _Loader(yaml.SafeLoader):
     def compose_node(self, parent, index):  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
@@ -69,7 +81,17 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     return mapping
 
 
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+    items = LineList()
+    items.line = node.start_mark.line + 1
+    for child in node.value:
+        items.append(loader.construct_object(child, deep=True))
+        items.item_lines.append(child.start_mark.line + 1)
+    return items
+
+
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
 # YAML 1.1 reads `1:15` as the sexagesimal number 75 and `0o17`, `1_000` oddly;
 # keep only plain decimal ints and floats so timestamps stay the text written.

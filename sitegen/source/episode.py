@@ -33,7 +33,7 @@ from sitegen.people import parse_people
 from sitegen.slugs import is_slug, slugify, unique
 from sitegen.source.audio import AudioError, mime_for, probe
 from sitegen.timecodes import TimestampError, parse_timestamp
-from sitegen.yamlsafe import LineDict, YamlError, load
+from sitegen.yamlsafe import LineDict, LineList, YamlError, load
 
 log = logging.getLogger(__name__)
 
@@ -249,9 +249,12 @@ def parse_chapters(raw: Iterable[Any], data: Any, path: Path,
                    problems: Problems) -> tuple[Chapter, ...]:
     line = 1 + data.line_of("chapters") if isinstance(data, LineDict) and "chapters" in data \
         else None
+    written = data.get("chapters") if isinstance(data, LineDict) else None
     chapters: list[Chapter] = []
     for index, entry in enumerate(raw, 1):
         where = f"chapter {index}"
+        if isinstance(written, LineList) and line is not None:
+            line = 1 + written.line_of(index - 1)
         try:
             if isinstance(entry, str):
                 stamp, _, title = entry.strip().partition(" ")
