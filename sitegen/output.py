@@ -83,6 +83,8 @@ class Staging:
     def link(self, rel: str, source: Path) -> None:
         """Publish an existing file (audio, a cached page): hard link, else copy."""
         dest = self.path(rel)
+        if dest.exists():  # two episodes may share one audio file
+            dest.unlink()
         try:
             os.link(source, dest)
         except OSError:
