@@ -83,6 +83,18 @@ def turn_entries(episode: Episode, styles: dict[str, SpeakerStyle]) -> list[dict
     return entries
 
 
+def player_src(site: Site, episode: Episode) -> str | None:
+    """The audio for the page's player: local files root-relative, so a preview or the
+    dev server plays its own copy instead of the one at base_url."""
+    audio = episode.audio
+    if audio is None:
+        return None
+    base = site.config.absolute_url("")
+    if audio.local_path is not None and audio.url.startswith(base):
+        return site.config.base_path + audio.url[len(base):]
+    return audio.url
+
+
 def episode_page(site: Site, episode: Episode, styles: dict[str, SpeakerStyle],
                  index: int) -> Page:
     url = episode_url(episode)
@@ -103,6 +115,7 @@ def episode_page(site: Site, episode: Episode, styles: dict[str, SpeakerStyle],
         "older": older,
         "transcript_files": [(fmt, f"{url}transcript.{fmt}") for fmt in formats],
         "chapters_file": f"{url}chapters.json" if episode.chapters else None,
+        "audio_src": player_src(site, episode),
         "canonical": url,
         "jsonld": jsonld_episode(site, episode),
     }
