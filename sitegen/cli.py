@@ -112,6 +112,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug in sitegen: say so plainly, traceback only with -v
+        if args.verbose:
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc}\n"
+              "This is a bug in sitegen; run again with -v for the traceback and report it. "
+              "The previous output is unchanged.", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

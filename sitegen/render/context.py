@@ -4,7 +4,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sitegen.errors import Problems
+import sys
+from pathlib import Path
+
+import jinja2
+
+from sitegen.errors import BuildError, Problem, Problems
 from sitegen.model import Site
 from sitegen.render.colors import speaker_styles, speakers_css
 from sitegen.render.pages import Page, episode_url, speaker_url
@@ -60,8 +65,26 @@ class Renderer:
         return self.url(self.assets.public_name(name))
 
     def render(self, page: Page) -> str:
-        template = self.env.get_template(page.template)
-        html = template.render(page=page, **page.context)
+        try:
+            template = self.env.get_template(page.template)
+            html = template.render(page=page, **page.context)
+        except jinja2.TemplateError as exc:
+            raise BuildError([template_problem(exc, page)]) from None
         if self.live_reload:
             html = html.replace("</body>", LIVE_RELOAD_SNIPPET + "</body>", 1)
         return html
+
+
+def template_problem(exc: jinja2.TemplateError, page: Page) -> Problem:
+    """A template error located at the template file and line, not in Python."""
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return Problem(f"template syntax error: {exc.message}", Path(exc.filename), exc.lineno)
+    tb = sys.exc_info()[2]
+    where: tuple[Path | None, int | None] = (None, None)
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".j2")) and Path(filename).exists():
+            where = (Path(filename), tb.tb_lineno)
+        tb = tb.tb_next
+    return Problem(f"template error while rendering /{page.path}: {exc}", where[0], where[1],
+                   "check the variable or filter named above in the template")
