@@ -12,7 +12,7 @@ TEMPLATE = """---
 title: {title}
 date: {date}
 summary: One or two sentences about this episode.
-audio: audio/{slug}.mp3
+# audio: audio/{slug}.mp3   # a file under content/, or {{url: ..., length: BYTES, duration: H:MM:SS}}
 guid: {guid}
 draft: true
 speakers:
