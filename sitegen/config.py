@@ -154,21 +154,38 @@ SITE_FIELDS: dict[str, schema.Field] = {
 }
 
 
+_UNREADABLE = object()
+
+
+def read_config(path: Path, problems: Problems) -> Any:
+    """The parsed YAML of site.yaml, or `_UNREADABLE` with the problem recorded."""
+    if not path.is_file():
+        problems.error(f"no {CONFIG_NAME} in {path.parent}", path,
+                       hint="run sitegen in the site folder, or pass --site DIR")
+        return _UNREADABLE
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.error(f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", path,
+                       raw[:exc.start].count(b"\n") + 1, "save the file as UTF-8")
+        return _UNREADABLE
+    try:
+        return load(text)
+    except YamlError as exc:
+        problems.error(str(exc), path, exc.line)
+        return _UNREADABLE
+
+
 def load_config(root: Path, problems: Problems) -> SiteConfig:
     """Read `root/site.yaml`; problems are collected, a usable config always returned."""
     path = root / CONFIG_NAME
-    data: Any = None
-    if not path.is_file():
-        problems.error(f"no {CONFIG_NAME} in {root}", path,
-                       hint="run sitegen in the site folder, or pass --site DIR")
+    data = read_config(path, problems)
+    if data is _UNREADABLE:  # one clear error; "missing title" etc. would only be noise
+        data = None
+        values = {name: spec.default for name, spec in SITE_FIELDS.items()}
     else:
-        try:
-            data = load(path.read_text(encoding="utf-8-sig"))
-        except UnicodeDecodeError:
-            problems.error("not UTF-8 text", path, hint="save the file as UTF-8")
-        except YamlError as exc:
-            problems.error(str(exc), path, exc.line)
-    values = schema.validate_mapping(data, SITE_FIELDS, problems, path, what=CONFIG_NAME)
+        values = schema.validate_mapping(data, SITE_FIELDS, problems, path, what=CONFIG_NAME)
     people_data = values["people"]
     people = parse_people(people_data, problems, path, default_role="host",
                           line=data.line_of("people") if people_data is not None else None)

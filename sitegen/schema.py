@@ -41,7 +41,7 @@ def validate_mapping(data: Any, fields: dict[str, Field], problems: Problems, pa
         data = LineDict()
     if not isinstance(data, dict):
         problems.error(f"the {what} must be a mapping of keys to values", path,
-                       line_offset + 1 if line_offset else None)
+                       line_offset + (getattr(data, "line", 0) or 1))
         return {name: f.default for name, f in fields.items()}
     lines = data.key_lines if isinstance(data, LineDict) else {}
     result: dict[str, Any] = {}
@@ -167,7 +167,19 @@ def list_of(item: Check, max_items: int = 10_000) -> Check:
             value = [value]
         if len(value) > max_items:
             raise Invalid(f"more than {max_items} entries")
-        return tuple(item(v) for v in value)
+        results, failures = [], []
+        for index, entry in enumerate(value, 1):
+            try:
+                results.append(item(entry))
+            except Invalid as exc:
+                failures.append((index, exc))
+        if len(value) == 1 and failures:
+            raise failures[0][1]
+        if failures:  # every bad entry at once, not only the first
+            hints = [exc.hint for _, exc in failures if exc.hint]
+            raise Invalid("; ".join(f"entry {i}: {exc}" for i, exc in failures),
+                          hints[0] if hints else None)
+        return tuple(results)
     return check
 
 
