@@ -23,7 +23,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from sitegen import schema
@@ -404,9 +404,10 @@ def resolve_audio(values: dict | None, duration: float | None, path: Path,
     return Audio(config.absolute_url(rel), mime, length, probed, resolved)
 
 
-def load_episodes(config: SiteConfig, problems: Problems,
-                  include_drafts: bool = False) -> tuple[Episode, ...]:
-    """Every episode under content/episodes, newest first."""
+def load_episodes(config: SiteConfig, problems: Problems, include_drafts: bool = False,
+                  loader: Callable[[Path, SiteConfig, Problems], Episode | None] | None = None
+                  ) -> tuple[Episode, ...]:
+    """Every episode under content/episodes, newest first; `loader` may cache."""
     folder = config.content_path / "episodes"
     if not folder.is_dir():
         problems.error(f"no episodes folder at {folder}", folder,
@@ -417,7 +418,7 @@ def load_episodes(config: SiteConfig, problems: Problems,
         if path.is_symlink() and not _inside(path, config.root):
             problems.error("symlink points outside the site; refused", path)
             continue
-        episode = load_episode(path, config, problems)
+        episode = (loader or load_episode)(path, config, problems)
         if episode is not None and (include_drafts or not episode.draft):
             episodes.append(episode)
     check_unique(episodes, problems)

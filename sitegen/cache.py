@@ -1,0 +1,406 @@
+"""The build cache: parsed episodes and published files, keyed by content hashes.
+
+Two stores live under `<site>/.sitegen-cache/`:
+
+- `episodes/`: one sealed pickle per episode file, reused while the file's bytes,
+  its audio file, the site config and sitegen's code are unchanged;
+- `outputs/`: one manifest per output folder: for each published file, the key of
+  everything it was made from and the file's stat, so a later build can keep it.
+
+Every blob is sealed with a MAC under a per-user secret kept outside the site
+(`$XDG_CACHE_HOME/sitegen/cache-key`): a corrupt, stale or foreign cache fails
+the check and is ignored, and no foreign pickle is ever loaded.
+
+A `BuildSession` holds the same data in memory between builds (the dev server).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import pickle
+import secrets
+import sys
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from sitegen.errors import Problem, Problems
+from sitegen.model import Episode, SiteConfig
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = ".sitegen-cache"
+FORMAT = b"sitegen-cache-2\n"
+# A file changed less than this before we recorded its stat may change again
+# within the same timestamp tick; such "racy" files are re-hashed, never trusted.
+RACY_NS = 2_000_000_000
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEPENDENCIES = ("jinja2", "markdown-it-py", "mdit-py-plugins", "PyYAML", "mutagen", "feedgen",
+                "lxml")
+
+Signature = tuple[int, int, int, int]   # size, mtime_ns, inode, ctime_ns
+
+
+def signature(path: Path | str) -> Signature | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+
+
+def is_racy(sig: Signature | None, recorded_ns: int) -> bool:
+    return sig is None or sig[1] >= recorded_ns - RACY_NS or sig[3] >= recorded_ns - RACY_NS
+
+
+def digest(*parts: object) -> str:
+    """A SHA-256 over the parts, each length-prefixed so ("ab","c") != ("a","bc")."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """sitegen's own source, the Python version and the libraries that shape output."""
+    from importlib import metadata
+    parts: list[object] = [sys.version, FORMAT]
+    for name in DEPENDENCIES:
+        try:
+            parts.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{name}=none")
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        parts += [path.relative_to(PACKAGE_DIR).as_posix(), path.read_bytes()]
+    return digest(*parts)
+
+
+def folder_fingerprint(folders: Iterable[Path]) -> str:
+    """Names and bytes of every file under the folders (themes: small, read whole)."""
+    parts: list[object] = []
+    for folder in folders:
+        parts.append(str(folder))
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
+    return digest(*parts)
+
+
+def config_fingerprint(config: SiteConfig) -> str:
+    return digest(repr(config), code_fingerprint())
+
+
+def episode_fingerprint(episode: Episode) -> str:
+    """Everything an episode is made of besides the site config (keyed separately)."""
+    return digest(episode.digest, episode.source, episode.slug, repr(episode.audio),
+                  episode.draft)
+
+
+# --- sealing -----------------------------------------------------------------
+
+def _secret_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "sitegen" / "cache-key"
+
+
+@lru_cache(maxsize=1)
+def _secret() -> bytes:
+    """The per-user key; without a writable home, a per-process one (no reuse across runs)."""
+    path = _secret_path()
+    try:
+        data = path.read_bytes()
+        if len(data) == 32:
+            return data
+    except OSError:
+        pass
+    key = secrets.token_bytes(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".cache-key.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key)
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.debug("cache key not saved (%s); the cache lasts this process only", exc)
+    return key
+
+
+def _mac(payload: bytes) -> bytes:
+    return hashlib.blake2b(payload, key=_secret(), digest_size=32).digest()
+
+
+def seal(payload: bytes) -> bytes:
+    return FORMAT + _mac(payload) + payload
+
+
+def unseal(blob: bytes) -> bytes | None:
+    """The payload, or None when the blob is not ours, truncated or tampered with."""
+    head = len(FORMAT)
+    if len(blob) < head + 32 or not blob.startswith(FORMAT):
+        return None
+    payload = blob[head + 32:]
+    return payload if hmac.compare_digest(blob[head:head + 32], _mac(payload)) else None
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, path)
+
+
+def read_sealed(path: Path) -> bytes | None:
+    try:
+        return unseal(path.read_bytes())
+    except OSError:
+        return None
+
+
+# --- parsed episodes -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class EpisodeEntry:
+    """One parsed episode file and what it was made from."""
+    path: str
+    signature: Signature
+    recorded_ns: int
+    config_key: str
+    audio: tuple[str, Signature | None] | None
+    episode: Episode
+    problems: tuple[Problem, ...]
+
+
+Loader = Callable[[Path, SiteConfig, Problems], "Episode | None"]
+
+
+class EpisodeStore:
+    """Parsed episodes by source path, in memory and (when `folder`) on disk."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self.entries: dict[str, EpisodeEntry] = {}
+        self.used: set[str] = set()
+        self.dirty: set[str] = set()
+        self.parsed = 0
+
+    def _file(self, path: str) -> Path:
+        assert self.folder is not None
+        return self.folder / f"{digest(path)[:32]}.pickle"
+
+    def _entry(self, path: str) -> EpisodeEntry | None:
+        entry = self.entries.get(path)
+        if entry is None and self.folder is not None:
+            entry = self._read(path)
+            if entry is not None:
+                self.entries[path] = entry
+        return entry
+
+    def _read(self, path: str) -> EpisodeEntry | None:
+        payload = read_sealed(self._file(path))
+        if payload is None:
+            return None
+        try:
+            entry = pickle.loads(payload)
+        except Exception as exc:  # a sealed but unreadable entry: old classes, say
+            log.debug("ignoring cache entry for %s: %s", path, exc)
+            return None
+        ok = isinstance(entry, EpisodeEntry) and entry.path == path
+        return entry if ok else None
+
+    def load(self, path: Path, config: SiteConfig, problems: Problems) -> Episode | None:
+        """The episode at `path`, parsed by `parse` unless an entry still holds."""
+        from sitegen.source.episode import parse_episode, read_text
+        key = str(path)
+        self.used.add(key)
+        config_key = config_fingerprint(config)
+        sig = signature(path)
+        entry = self._entry(key)
+        if entry is not None and self._fresh(entry, sig, config_key):
+            problems.extend(entry.problems)
+            return entry.episode
+        found = Problems()
+        text = read_text(path, found)
+        if text is not None and entry is not None and entry.config_key == config_key \
+                and self._audio_fresh(entry) \
+                and hashlib.sha256(text.encode()).hexdigest() == entry.episode.digest:
+            self._remember(entry, sig, entry.episode, list(entry.problems), config_key)
+            problems.extend(entry.problems)
+            return entry.episode
+        episode = parse_episode(text, path, config, found) if text is not None else None
+        self.parsed += 1
+        problems.extend(found.items)
+        if episode is not None and not found.errors and sig is not None:
+            self._remember(entry, sig, episode, found.items, config_key, key)
+        return episode
+
+    def _fresh(self, entry: EpisodeEntry, sig: Signature | None, config_key: str) -> bool:
+        return (sig is not None and entry.signature == sig and entry.config_key == config_key
+                and not is_racy(sig, entry.recorded_ns) and self._audio_fresh(entry))
+
+    @staticmethod
+    def _audio_fresh(entry: EpisodeEntry) -> bool:
+        if entry.audio is None:
+            return True
+        audio_path, audio_sig = entry.audio
+        now = signature(audio_path)
+        return now is not None and now == audio_sig and not is_racy(now, entry.recorded_ns)
+
+    def _remember(self, old: EpisodeEntry | None, sig: Signature, episode: Episode,
+                  problems: list[Problem], config_key: str, key: str | None = None) -> None:
+        key = key or (old.path if old else str(episode.source))
+        audio = None
+        if episode.audio is not None and episode.audio.local_path is not None:
+            local = str(episode.audio.local_path)
+            audio = (local, signature(local))
+        self.entries[key] = EpisodeEntry(key, sig, time.time_ns(), config_key, audio, episode,
+                                         tuple(problems))
+        self.dirty.add(key)
+
+    def save(self) -> None:
+        """Write changed entries; forget (and delete) the ones no build asked for."""
+        for key in set(self.entries) - self.used:
+            del self.entries[key]
+            self.dirty.discard(key)
+            if self.folder is not None:
+                self._file(key).unlink(missing_ok=True)
+        if self.folder is not None:
+            for key in self.dirty:
+                data = pickle.dumps(self.entries[key], protocol=pickle.HIGHEST_PROTOCOL)
+                write_atomic(self._file(key), seal(data))
+            self._prune()
+        self.dirty.clear()
+        self.used.clear()
+
+    def _prune(self) -> None:
+        """Entry files of episodes that no longer exist (e.g. deleted between runs)."""
+        assert self.folder is not None
+        keep = {self._file(k).name for k in self.entries}
+        for path in self.folder.glob("*.pickle"):
+            if path.name not in keep and self.folder.parent.exists():
+                path.unlink(missing_ok=True)
+
+
+# --- published files ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FileRecord:
+    """A published file: the key it was made from, and its stat when published."""
+    key: str | None
+    size: int
+    mtime_ns: int
+    inode: int
+
+    def matches(self, path: Path) -> bool:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        return (st.st_size, st.st_mtime_ns, st.st_ino) == (self.size, self.mtime_ns, self.inode)
+
+
+def record_for(path: Path, key: str | None) -> FileRecord:
+    st = os.stat(path)
+    return FileRecord(key, st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+@dataclass
+class Manifest:
+    """What an output folder holds, and the input state it was built from."""
+    target: str
+    files: dict[str, FileRecord] = field(default_factory=dict)
+    inputs: str = ""
+    recorded_ns: int = 0
+    episodes: int = 0
+    warnings: list[Problem] = field(default_factory=list)
+
+    def to_bytes(self) -> bytes:
+        data = {
+            "target": self.target, "inputs": self.inputs, "recorded_ns": self.recorded_ns,
+            "episodes": self.episodes,
+            "files": {rel: [r.key, r.size, r.mtime_ns, r.inode] for rel, r in self.files.items()},
+            "warnings": [[p.message, str(p.path) if p.path else None, p.line, p.hint,
+                          p.severity] for p in self.warnings],
+        }
+        return json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Manifest":
+        raw = json.loads(data)
+        files = {str(rel): FileRecord(v[0], int(v[1]), int(v[2]), int(v[3]))
+                 for rel, v in raw["files"].items()}
+        warnings = [Problem(m, Path(p) if p else None, line, hint, sev)
+                    for m, p, line, hint, sev in raw["warnings"]]
+        return cls(str(raw["target"]), files, str(raw["inputs"]), int(raw["recorded_ns"]),
+                   int(raw["episodes"]), warnings)
+
+
+def manifest_path(cache_root: Path, target: Path) -> Path:
+    return cache_root / "outputs" / f"{digest(str(target))[:32]}.json"
+
+
+def load_manifest(cache_root: Path, target: Path) -> Manifest | None:
+    payload = read_sealed(manifest_path(cache_root, target))
+    if payload is None:
+        return None
+    try:
+        manifest = Manifest.from_bytes(payload)
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
+        log.debug("ignoring output manifest: %s", exc)
+        return None
+    return manifest if manifest.target == str(target) else None
+
+
+def save_manifest(cache_root: Path, manifest: Manifest) -> None:
+    write_atomic(manifest_path(cache_root, Path(manifest.target)), seal(manifest.to_bytes()))
+
+
+def forget_manifest(cache_root: Path, target: Path) -> None:
+    manifest_path(cache_root, target).unlink(missing_ok=True)
+
+
+def inputs_fingerprint(root: Path, skip: Iterable[Path], extra: Iterable[object],
+                       recorded_ns: int | None = None) -> str | None:
+    """Stat of every file in the site folder (outside `skip` and dot-folders).
+
+    None when a file changed so recently (after `recorded_ns` - RACY_NS) that its
+    stat alone cannot prove it unchanged: the caller must then really build.
+    """
+    skipped = {str(p) for p in skip}
+    parts: list[object] = list(extra)
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and os.path.join(folder, d) not in skipped)
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            sig = signature(path)
+            if recorded_ns is not None and is_racy(sig, recorded_ns):
+                return None
+            parts += [path, sig]
+    return digest(*parts)
+
+
+# --- the session ------------------------------------------------------------------
+
+@dataclass
+class BuildSession:
+    """What a long-running process (the dev server) keeps between `build()` calls.
+
+    Pass the same object to every `build(options, session=...)`: parsed episodes,
+    the output manifest and the compiled templates stay in memory, so a rebuild
+    reads from disk only the files that changed. Not shared between threads.
+    """
+    episodes: EpisodeStore | None = None
+    manifests: dict[str, Manifest] = field(default_factory=dict)
+    renderer: Any = None          # the last Renderer, reused while its key holds
+    renderer_key: str = ""
