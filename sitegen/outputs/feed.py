@@ -1,0 +1,309 @@
+"""`/feed.xml`: RSS 2.0 with the iTunes and Podcasting 2.0 tags, made with feedgen.
+
+The feed is a function of the content alone: `lastBuildDate` is the newest episode's
+date, items are newest first, so two builds of the same site give the same bytes.
+Item GUIDs come from the model and never depend on base_url or the slug.
+"""
+from __future__ import annotations
+
+import html
+import logging
+import re
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urljoin
+
+from feedgen.feed import FeedGenerator
+from lxml.etree import CDATA
+
+from sitegen.errors import BuildError, Problem, Problems
+from sitegen.model import Episode, Site, SiteConfig, Speaker
+from sitegen.output import Staging
+from sitegen.outputs.podcast_ext import (AppleEntryExtension, AppleExtension, Funding,
+                                         Person, PodcastIndexEntryExtension,
+                                         PodcastIndexExtension, Transcript)
+from sitegen.outputs.transcripts import (MIME_TYPES, chapters_path, transcript_path)
+from sitegen.render.context import Renderer
+from sitegen.render.markdown import plain_text, render_notes
+from sitegen.render.pages import episode_url
+from sitegen.timecodes import format_hms
+
+log = logging.getLogger(__name__)
+
+FEED_PATH = "feed.xml"
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+MAX_DESCRIPTION_BYTES = 4000
+PERSON_ROLES = {"host": "host", "guest": "guest"}   # "other" has no taxonomy role
+CAPTION_FORMATS = ("vtt", "srt")
+_NO_EPISODES_DATE = datetime(2000, 1, 1, tzinfo=timezone.utc)
+_URL_ATTRIBUTE = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
+
+
+def feed_url(config: SiteConfig) -> str:
+    return config.absolute_url(FEED_PATH)
+
+
+def podcast_guid(config: SiteConfig) -> str:
+    """site.yaml's `podcast_guid`, else the UUIDv5 of the feed URL without its scheme
+    and trailing slashes, as the podcast namespace specifies."""
+    if config.podcast_guid:
+        return config.podcast_guid
+    bare = re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", feed_url(config)).rstrip("/")
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
+
+
+def key_line(path: Path, key: str) -> int | None:
+    """The line of the top-level `key:` in a YAML file or an episode's front matter."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+    pattern = re.compile(rf"{re.escape(key)}\s*:")
+    for number, line in enumerate(lines, 1):
+        if number > 1 and line.strip() in ("---", "..."):
+            return None
+        if pattern.match(line):
+            return number
+    return None
+
+
+def is_remote(ref: str) -> bool:
+    return ref.startswith(("http://", "https://"))
+
+
+def absolute(config: SiteConfig, ref: str) -> str:
+    """A URL for an image or page reference: URLs as they are, paths under base_url."""
+    return ref if is_remote(ref) else config.absolute_url(ref)
+
+
+def audio_problems(episode: Episode) -> list[Problem]:
+    """What keeps the episode from having a complete enclosure in the feed."""
+    problems = Problems()
+    line = key_line(episode.source, "audio")
+    audio = episode.audio
+    if audio is None:
+        problems.error(f"episode {episode.title!r} has no audio, so it cannot be in the feed",
+                       episode.source, line or 1,
+                       "add `audio:` with a file under content/ or a URL, "
+                       "or mark the episode `draft: true`")
+        return problems.items
+    missing = [name for name, value in (("length", audio.length),
+                                        ("duration", audio.duration)) if not value]
+    if missing:
+        problems.error(f"episode {episode.title!r}: the audio at {audio.url} needs its "
+                       f"{' and '.join(missing)} in the front matter (a remote file is "
+                       "not downloaded)", episode.source, line or 1,
+                       "audio: {url: ..., length: BYTES, duration: H:MM:SS}")
+    if not audio.mime:
+        problems.error(f"episode {episode.title!r}: unknown audio type", episode.source,
+                       line or 1, "add `type: audio/mpeg` (or the file's real type)")
+    return problems.items
+
+
+def feed_problems(site: Site) -> list[Problem]:
+    return [p for episode in site.episodes for p in audio_problems(episode)]
+
+
+def _cdata_safe(text: str) -> str:
+    return text.replace("]]>", "]]&gt;")
+
+
+def _absolutize(fragment: str, base: str) -> str:
+    """Podcast apps show notes outside the site: every link and image made absolute."""
+    def fix(match: re.Match) -> str:
+        target = html.unescape(match.group(2))
+        return match.group(1) + html.escape(urljoin(base, target)) + match.group(3)
+    return _URL_ATTRIBUTE.sub(fix, fragment)
+
+
+def chapters_html(episode: Episode) -> str:
+    """Chapter timestamps at line starts, the form Apple Podcasts reads from notes."""
+    if not episode.chapters:
+        return ""
+    lines = [f"{format_hms(c.start)} {html.escape(c.title)}" for c in episode.chapters]
+    return "<p>" + "<br>\n".join(lines) + "</p>"
+
+
+def show_notes_html(site: Site, episode: Episode) -> str:
+    body = render_notes(episode.notes, site.config.allow_html)
+    if episode.links:
+        items = "".join(f'<li><a href="{html.escape(link.url)}">{html.escape(link.title)}'
+                        "</a></li>" for link in episode.links)
+        body += f"<ul>{items}</ul>\n"
+    page = site.config.absolute_url(episode_url(episode))
+    return _cdata_safe(_absolutize(body, page) + chapters_html(episode))
+
+
+def _truncate(text: str, max_bytes: int) -> str:
+    if len(text.encode()) <= max_bytes:
+        return text
+    cut = text.encode()[:max_bytes - 4].decode("utf-8", "ignore")
+    return cut.rsplit(" ", 1)[0] + " …"
+
+
+def description_html(site: Site, episode: Episode, full: str) -> str:
+    """The notes when they fit in 4000 bytes, else the summary and the chapters."""
+    if len(full.encode()) <= MAX_DESCRIPTION_BYTES:
+        return full
+    summary = episode.summary or plain_text(episode.notes)
+    chapters = _cdata_safe(chapters_html(episode))
+    room = MAX_DESCRIPTION_BYTES - len(chapters.encode()) - len("<p></p>")
+    if room < 200:
+        chapters, room = "", MAX_DESCRIPTION_BYTES - len("<p></p>")
+    text = _truncate(summary, room)
+    # escaping can grow the text; shrink until the result fits
+    while len(html.escape(text).encode()) > room:
+        text = _truncate(text, len(text.encode()) - 16)
+    return _cdata_safe(f"<p>{html.escape(text)}</p>") + chapters
+
+
+def _person(config: SiteConfig, speaker: Speaker) -> Person | None:
+    role = PERSON_ROLES.get(speaker.role)
+    if role is None:
+        return None
+    return Person(speaker.name, role, href=speaker.url,
+                  img=absolute(config, speaker.image) if speaker.image else None)
+
+
+def channel_hosts(site: Site) -> tuple[Speaker, ...]:
+    hosts = tuple(p for p in site.config.people if p.is_host)
+    return hosts or tuple(s for s in site.speakers() if s.is_host)
+
+
+def _channel(site: Site) -> FeedGenerator:
+    config = site.config
+    fg = FeedGenerator()
+    fg.load_extension("podcast")
+    fg.register_extension("podcastindex", PodcastIndexExtension, PodcastIndexEntryExtension)
+    fg.register_extension("apple", AppleExtension, AppleEntryExtension)
+    fg.title(config.title)
+    fg.description(config.description)
+    # feedgen's RSS <link> is the last link() given, so the self link goes first
+    fg.link(href=feed_url(config), rel="self", type="application/rss+xml")
+    fg.link(href=config.base_url, rel="alternate")
+    fg.language(config.language)
+    fg.generator("sitegen")
+    if config.copyright:
+        fg.copyright(config.copyright)
+    latest = site.episodes[0].date if site.episodes else _NO_EPISODES_DATE
+    fg.lastBuildDate(latest)
+    fg.pubDate(latest)
+    _itunes_channel(site, fg)
+    _podcast_channel(site, fg)
+    return fg
+
+
+def _itunes_channel(site: Site, fg: FeedGenerator) -> None:
+    config = site.config
+    author = config.author or (config.owner.name if config.owner else "")
+    if author:
+        fg.podcast.itunes_author(author)
+    if config.owner:
+        fg.podcast.itunes_owner(name=config.owner.name, email=config.owner.email)
+    fg.podcast.itunes_type(config.show_type)
+    for parts in config.categories:
+        category = {"cat": parts[0]}
+        if len(parts) > 1:
+            category["sub"] = parts[1]
+        fg.podcast.itunes_category(category)
+    fg.podcast.itunes_summary(config.description)
+    if config.artwork:
+        url = config.absolute_url(config.artwork)
+        fg.apple.image(url)
+        fg.image(url=url, title=config.title, link=config.base_url)
+    fg.apple.explicit(config.explicit)
+
+
+def _podcast_channel(site: Site, fg: FeedGenerator) -> None:
+    config = site.config
+    fg.podcastindex.guid(podcast_guid(config))
+    fg.podcastindex.locked(config.locked, config.owner.email if config.owner else None)
+    for link in config.funding:
+        fg.podcastindex.funding(Funding(link.url, link.title))
+    for host in channel_hosts(site):
+        person = _person(config, host)
+        if person:
+            fg.podcastindex.person(person)
+
+
+def _item(site: Site, fg: FeedGenerator, episode: Episode) -> None:
+    config = site.config
+    audio = episode.audio
+    assert audio is not None and audio.length and audio.duration  # feed_problems ran
+    entry = fg.add_entry(order="append")
+    entry.title(episode.title)
+    entry.link(href=config.absolute_url(episode_url(episode)))
+    entry.guid(episode.guid, permalink=False)
+    entry.pubDate(episode.date)
+    entry.enclosure(audio.url, str(audio.length), audio.mime)
+    notes = show_notes_html(site, episode)
+    entry.description(CDATA(description_html(site, episode, notes)))
+    entry.content(notes, type="CDATA")
+    entry.podcast.itunes_duration(str(max(1, round(audio.duration))))
+    entry.podcast.itunes_episode_type(episode.episode_type)
+    if episode.number is not None:
+        entry.podcast.itunes_episode(episode.number)
+        entry.podcastindex.episode(episode.number)
+    if episode.season is not None:
+        entry.podcast.itunes_season(episode.season)
+        entry.podcastindex.season(episode.season)
+    entry.apple.explicit(config.explicit if episode.explicit is None else episode.explicit)
+    if episode.image:
+        entry.apple.image(absolute(config, episode.image))
+    _podcast_item(site, entry, episode)
+
+
+def _podcast_item(site: Site, entry, episode: Episode) -> None:
+    config = site.config
+    for speaker in episode.speakers_in_order():
+        person = _person(config, speaker)
+        if person:
+            entry.podcastindex.person(person)
+    if episode.turns:
+        for fmt in config.transcript_formats:
+            entry.podcastindex.transcript(Transcript(
+                config.absolute_url(transcript_path(episode, fmt)), MIME_TYPES[fmt],
+                config.language, "captions" if fmt in CAPTION_FORMATS else None))
+    if episode.chapters:
+        entry.podcastindex.chapters(config.absolute_url(chapters_path(episode)))
+
+
+def feed_xml(site: Site) -> bytes:
+    """The feed as bytes; BuildError when an episode lacks what an enclosure needs."""
+    problems = feed_problems(site)
+    if problems:
+        raise BuildError(problems)
+    fg = _channel(site)
+    for episode in site.episodes:
+        _item(site, fg, episode)
+    return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+
+
+def local_episode_images(site: Site) -> list[tuple[str, Path]]:
+    """(output path, source file) of episode images kept under content/."""
+    found = []
+    for episode in site.episodes:
+        path = local_file(site.config, episode.image) if episode.image else None
+        if path is not None and path.is_file():
+            found.append((episode.image, path))
+    return found
+
+
+def local_file(config: SiteConfig, ref: str) -> Path | None:
+    """The file under content/ that `ref` names; None for URLs and paths leaving it."""
+    if is_remote(ref) or "://" in ref:
+        return None
+    content = config.content_path.resolve()
+    try:
+        path = (content / ref).resolve()
+        path.relative_to(content)
+    except (ValueError, OSError):
+        return None
+    return path
+
+
+def write_feed(site: Site, renderer: Renderer, staging: Staging) -> None:
+    staging.write(FEED_PATH, feed_xml(site))
+    for relpath, source in local_episode_images(site):
+        staging.link(relpath, source)
