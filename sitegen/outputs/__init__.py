@@ -14,8 +14,9 @@ if TYPE_CHECKING:
 
 
 def phases() -> list[Callable]:
-    from sitegen.outputs import html, sitemap
-    return [html.write_pages, html.write_assets, html.write_audio, sitemap.write_sitemap]
+    from sitegen.outputs import feed, html, search, sitemap, transcripts
+    return [html.write_pages, html.write_assets, html.write_audio, sitemap.write_sitemap,
+            search.write_search_index, feed.write_feed, transcripts.write_transcripts]
 
 
 def check_site(site: "Site") -> list[Problem]:

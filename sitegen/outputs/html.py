@@ -5,7 +5,7 @@ from sitegen.model import Site
 from sitegen.output import Staging
 from sitegen.render.context import Renderer
 from sitegen.render.pages import (Page, episode_page, home_pages, not_found_page,
-                                  speaker_pages)
+                                  search_page, speaker_pages)
 
 
 def all_pages(site: Site, renderer: Renderer) -> list[Page]:
@@ -13,6 +13,7 @@ def all_pages(site: Site, renderer: Renderer) -> list[Page]:
     pages += [episode_page(site, episode, renderer.styles, index)
               for index, episode in enumerate(site.episodes)]
     pages += list(speaker_pages(site, renderer.styles))
+    pages.append(search_page(site))
     pages.append(not_found_page(site))
     return pages
 

@@ -176,6 +176,17 @@ def not_found_page(site: Site) -> Page:
     }, "404.html")
 
 
+def search_page(site: Site) -> Page:
+    """`/search/`: the page search.js runs on; `?q=` searches on load."""
+    return Page("search/index.html", "search.html", {
+        "page_title": "Search",
+        "description": f"Search every episode and transcript of {site.config.title}.",
+        "index_url": "search/index/manifest.json",
+        "canonical": "search/",
+        "jsonld": None,
+    }, "search/")
+
+
 def jsonld_series(site: Site) -> str:
     config = site.config
     data: dict[str, Any] = {

@@ -1,0 +1,260 @@
+"""The search index: a small manifest, term shards, and episode text fetched on demand.
+
+Everything lives under `search/index/` (format in docs/search-index.md):
+
+- `manifest.json`: the episodes (slug, title, URL, record counts) and the first
+  term of every shard. Fetched first, on every search page load.
+- `s/<hash>.json`: shards of the sorted term list. Each term maps to its record
+  count and its postings (the records it occurs in, delta-encoded); a term with
+  a long postings list keeps it in a file of its own, `p/<hash>.json`.
+- `t/<slug>/<version>.<k>.json`: the text of an episode's records `k*chunk` to
+  `(k+1)*chunk - 1`, fetched only for the hits shown, to build snippets and to
+  check exact phrases.
+
+A record is one searchable unit with one destination: the title, the summary,
+the speaker list, a chapter, a paragraph of show notes, or a transcript turn.
+Record ids are global: an episode's records follow those of the episodes listed
+before it in the manifest.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable
+
+from sitegen.model import Episode, Site
+from sitegen.output import Staging
+from sitegen.render.context import Renderer
+from sitegen.render.markdown import plain_text
+from sitegen.render.pages import episode_url
+
+log = logging.getLogger(__name__)
+
+INDEX_DIR = "search/index"
+FORMAT_VERSION = 1
+CHUNK_RECORDS = 10       # records per text file
+SHARD_BYTES = 24_000     # a shard is cut once its JSON reaches about this size
+OWN_FILE_BYTES = 4_000   # postings longer than this move to a file of their own
+MAX_TERM_LENGTH = 60     # longer "words" (hashes, base64) are not indexed
+
+_WORD = re.compile(r"[\w'’]+")
+_DROP = str.maketrans("", "", "'’_")
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+@dataclass(frozen=True)
+class Record:
+    kind: str            # title, summary, speakers, chapter, notes, turn
+    text: str
+    start: float | None = None
+    anchor: str = ""
+    speaker: str = ""
+    speaker_slug: str = ""
+
+    def as_json(self) -> list:
+        start = None if self.start is None else round(self.start, 3)
+        return [self.kind, self.text, start, self.anchor, self.speaker, self.speaker_slug]
+
+
+def fold(word: str) -> str:
+    """The indexed form of a word: compatibility-decomposed, no accents, lower case."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    bare = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return bare.lower().translate(_DROP)
+
+
+def terms(text: str) -> list[str]:
+    """The words of `text` as the index and search.js see them, in order."""
+    out = []
+    for match in _WORD.finditer(text):
+        term = fold(match.group())
+        if term and len(term) <= MAX_TERM_LENGTH:
+            out.append(term)
+    return out
+
+
+def episode_records(episode: Episode) -> tuple[list[Record], int]:
+    """The episode's records in index order, and how many come before the turns."""
+    records = [Record("title", episode.title)]
+    if episode.summary:
+        records.append(Record("summary", " ".join(episode.summary.split())))
+    if episode.speakers:
+        names = ", ".join(s.name for s in episode.speakers_in_order())
+        records.append(Record("speakers", names))
+    for index, chapter in enumerate(episode.chapters, 1):
+        turn = episode.turn_at(chapter.start)
+        anchor = turn.anchor if turn else f"chapter-{index}"
+        records.append(Record("chapter", chapter.title, chapter.start, anchor))
+    for block in _blocks(episode.notes):
+        text = plain_text(block)
+        if text:
+            records.append(Record("notes", text))
+    meta = len(records)
+    speakers = {s.id: s for s in episode.speakers}
+    for turn in episode.turns:
+        speaker = speakers[turn.speaker_id]
+        text = " ".join(plain_text(p) for p in turn.paragraphs)
+        records.append(Record("turn", text, turn.start, turn.anchor, speaker.name,
+                              speaker.slug))
+    return records, meta
+
+
+def _blocks(markdown: str) -> Iterable[str]:
+    """Show notes split at blank lines, so a hit shows its own paragraph."""
+    return (block for block in re.split(r"\n[ \t]*\n", markdown) if block.strip())
+
+
+def encode_postings(ids: list[int]) -> str:
+    """Ascending record ids as gaps in a base-64 VLQ: 5 bits a character, low bits first.
+
+    A character below 32 in ALPHABET ends a number; 32 and above says more follow.
+    """
+    parts = []
+    previous = 0
+    for record in ids:
+        gap = record - previous
+        previous = record
+        parts.append(_SMALL[gap] if gap < len(_SMALL) else _vlq(gap))
+    return "".join(parts)
+
+
+def _vlq(value: int) -> str:
+    chars = []
+    while True:
+        digit = value & 31
+        value >>= 5
+        if value:
+            chars.append(ALPHABET[digit | 32])
+        else:
+            chars.append(ALPHABET[digit])
+            return "".join(chars)
+
+
+_SMALL = [_vlq(n) for n in range(4096)]
+
+
+def decode_postings(text: str) -> list[int]:
+    """The inverse of encode_postings (for tests and tools; search.js has its own)."""
+    ids, value, shift, previous = [], 0, 0, 0
+    for char in text:
+        digit = ALPHABET.index(char)
+        value |= (digit & 31) << shift
+        if digit & 32:
+            shift += 5
+            continue
+        previous += value
+        ids.append(previous)
+        value, shift = 0, 0
+    return ids
+
+
+@dataclass(frozen=True)
+class EpisodeEntry:
+    episode: Episode
+    records: tuple[Record, ...]
+    meta: int
+    text_prefix: str     # chunk k is at f"{text_prefix}.{k}.json"
+
+    def manifest(self) -> dict:
+        return {
+            "slug": self.episode.slug,
+            "title": self.episode.title,
+            "url": episode_url(self.episode),
+            "date": self.episode.date.date().isoformat(),
+            "records": len(self.records),
+            "meta": self.meta,
+            "text": self.text_prefix,
+        }
+
+
+def index_files(site: Site) -> dict[str, bytes]:
+    """Every file of the index, by path relative to the site root."""
+    files: dict[str, bytes] = {}
+    entries = [_entry(episode) for episode in site.episodes]
+    postings = _postings(entries)
+    shards = _shards(postings, files)
+    for entry in entries:
+        for number, start in enumerate(range(0, len(entry.records), CHUNK_RECORDS)):
+            chunk = entry.records[start:start + CHUNK_RECORDS]
+            files[f"{INDEX_DIR}/{entry.text_prefix}.{number}.json"] = _json(
+                {"records": [r.as_json() for r in chunk]})
+    files[f"{INDEX_DIR}/manifest.json"] = _json({
+        "version": FORMAT_VERSION,
+        "chunk": CHUNK_RECORDS,
+        "records": sum(len(e.records) for e in entries),
+        "terms": len(postings),
+        "shards": shards,
+        "episodes": [e.manifest() for e in entries],
+    })
+    return files
+
+
+def _entry(episode: Episode) -> EpisodeEntry:
+    records, meta = episode_records(episode)
+    version = hashlib.sha256(f"{FORMAT_VERSION}:{CHUNK_RECORDS}:{episode.digest}:"
+                             f"{episode.slug}".encode()).hexdigest()[:10]
+    return EpisodeEntry(episode, tuple(records), meta, f"t/{episode.slug}/{version}")
+
+
+def _postings(entries: list[EpisodeEntry]) -> dict[str, list[int]]:
+    postings: dict[str, list[int]] = defaultdict(list)
+    record_id = 0
+    for entry in entries:
+        for record in entry.records:
+            for term in set(terms(record.text)):
+                postings[term].append(record_id)
+            record_id += 1
+    return postings
+
+
+def _shards(postings: dict[str, list[int]], files: dict[str, bytes]) -> list[list[str]]:
+    """Cut the sorted terms into shards; returns [[first term, file], ...]."""
+    shards: list[list[str]] = []
+    current: dict[str, list] = {}
+    size = 0
+    for term in sorted(postings, key=_js_order):
+        ids = postings[term]
+        encoded = encode_postings(ids)
+        if len(encoded) > OWN_FILE_BYTES:
+            path = _content_path("p", {"term": term, "postings": encoded}, files)
+            entry: list = [len(ids), None, path]
+        else:
+            entry = [len(ids), encoded]
+        current[term] = entry
+        size += len(term) + len(encoded if entry[1] else entry[2]) + 16
+        if size >= SHARD_BYTES:
+            shards.append([next(iter(current)), _content_path("s", {"terms": current}, files)])
+            current, size = {}, 0
+    if current or not shards:
+        first = next(iter(current), "")
+        shards.append([first, _content_path("s", {"terms": current}, files)])
+    shards[0][0] = ""  # the first shard also holds everything sorting before its first term
+    return shards
+
+
+def _js_order(term: str) -> bytes:
+    # JavaScript compares strings by UTF-16 code units; search.js binary-searches shards.
+    return term.encode("utf-16-be", "surrogatepass")
+
+
+def _content_path(folder: str, data: dict, files: dict[str, bytes]) -> str:
+    payload = _json(data)
+    path = f"{folder}/{hashlib.sha256(payload).hexdigest()[:12]}.json"
+    files[f"{INDEX_DIR}/{path}"] = payload
+    return path
+
+
+def _json(data: object) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def write_search_index(site: Site, renderer: Renderer, staging: Staging) -> None:
+    files = index_files(site)
+    for path, payload in files.items():
+        staging.write(path, payload)
+    log.info("search index: %d files, %d bytes", len(files), sum(map(len, files.values())))
