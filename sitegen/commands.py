@@ -12,3 +12,6 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add each extra command's parser; its handler goes into HANDLERS."""
+    from sitegen.serve import command as serve
+    serve.add_parser(commands)
+    HANDLERS["serve"] = serve.run_serve
