@@ -52,6 +52,18 @@ def report(problems: Sequence[Problem], root: Path) -> None:
         print(problem.format(root), file=sys.stderr)
 
 
+MAX_SHOWN = 8
+
+
+def report_failure(problems: Sequence[Problem], root: Path) -> None:
+    """One screen at most, errors first; `sitegen check` lists every problem."""
+    ordered = sorted(problems, key=lambda p: not p.is_error)
+    report(ordered[:MAX_SHOWN], root)
+    if len(ordered) > MAX_SHOWN:
+        print(f"... and {len(ordered) - MAX_SHOWN} more; `sitegen check` lists them all",
+              file=sys.stderr)
+
+
 def run_build(args: argparse.Namespace) -> int:
     from sitegen.build import BuildOptions, build
     options = BuildOptions(site_dir=args.site, output_dir=args.output, strict=args.strict,
@@ -101,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except BuildError as exc:
-        report(exc.problems, args.site)
+        report_failure(exc.problems, args.site)
         errors = sum(1 for p in exc.problems if p.is_error)
         print(f"Build failed: {errors} error{'s' * (errors != 1)}; the previous output is "
               "unchanged.", file=sys.stderr)

@@ -1,0 +1,545 @@
+"""The whole example site, built through the CLI: pages, HTML, turns, chapters, safety.
+
+Builds go through `sitegen.cli.main([...])` (in process) and `sitegen build` (a real
+subprocess), into temporary folders only.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections import defaultdict
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from lxml import etree, html
+
+from sitegen.build import BuildOptions, load_site
+from sitegen.cli import main
+from sitegen.errors import Problems
+from sitegen.model import Site
+from sitegen.output import OutputError, check_target
+from sitegen.timecodes import format_clock, format_seconds
+
+from .conftest import copy_example_site
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr"}
+DRAFT_SLUG = "the-humble-zipper"
+
+
+# ---- helpers ------------------------------------------------------------------------
+
+class StrictHTML(HTMLParser):
+    """Every non-void element closed explicitly and in order; ids and attributes unique."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, int]] = []
+        self.errors: list[str] = []
+        self.ids: set[str] = set()
+        self.doctype = False
+
+    def handle_decl(self, decl: str) -> None:
+        self.doctype = self.doctype or decl.lower() == "doctype html"
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        line = self.getpos()[0]
+        names = [name for name, _ in attrs]
+        if len(names) != len(set(names)):
+            self.errors.append(f"line {line}: <{tag}> repeats an attribute")
+        for name, value in attrs:
+            if name == "id":
+                if not value or value in self.ids:
+                    self.errors.append(f"line {line}: id {value!r} empty or repeated")
+                self.ids.add(value or "")
+        if tag not in VOID:
+            self.stack.append((tag, line))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        foreign = any(open_tag in ("svg", "math") for open_tag, _ in self.stack)
+        if tag not in VOID and not foreign:  # `<path/>` is fine inside inline SVG
+            self.errors.append(f"line {self.getpos()[0]}: <{tag}/> is not a void element")
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID:
+            self.stack.pop()
+
+    def handle_endtag(self, tag: str) -> None:
+        line = self.getpos()[0]
+        if tag in VOID:
+            self.errors.append(f"line {line}: </{tag}> closes a void element")
+        elif not self.stack or self.stack[-1][0] != tag:
+            open_tag = self.stack[-1] if self.stack else None
+            self.errors.append(f"line {line}: </{tag}> does not close {open_tag}")
+        else:
+            self.stack.pop()
+
+
+def html_errors(text: str) -> list[str]:
+    checker = StrictHTML()
+    checker.feed(text)
+    checker.close()
+    errors = list(checker.errors)
+    errors += [f"<{tag}> from line {line} never closed" for tag, line in checker.stack]
+    if not checker.doctype:
+        errors.append("no <!DOCTYPE html>")
+    return errors
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def run_cli(*args: str) -> int:
+    return main([*args])
+
+
+def run_sitegen(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run([sys.executable, "-m", "sitegen", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def page(out: Path, url: str) -> Path:
+    path = out / url.strip("/") if url != "/" else out
+    return path if path.suffix else path / "index.html"
+
+
+def tree(path: Path) -> html.HtmlElement:
+    return html.fromstring(path.read_bytes())
+
+
+def load_model(site_dir: Path, drafts: bool = False) -> Site:
+    problems = Problems()
+    site = load_site(BuildOptions(site_dir=site_dir, drafts=drafts), problems)
+    assert problems.errors == []
+    return site
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(site folder, output folder): the example site built once through the CLI."""
+    site = copy_example_site(tmp_path_factory.mktemp("build") / "site")
+    out = site.parent / "out"
+    assert run_cli("build", "--site", str(site), "--output", str(out)) == 0
+    return site, out
+
+
+@pytest.fixture(scope="module")
+def model(built: tuple[Path, Path]) -> Site:
+    return load_model(built[0])
+
+
+def all_html(out: Path) -> list[Path]:
+    return sorted(out.rglob("*.html"))
+
+
+# ---- pages and HTML -----------------------------------------------------------------
+
+def test_every_page_of_the_url_contract_exists(built: tuple[Path, Path], model: Site) -> None:
+    _, out = built
+    assert len(model.episodes) == 4
+    urls = ["/", "/page/2/", "/speakers/", "/404.html", "/sitemap.xml"]
+    urls += [f"/episodes/{e.slug}/" for e in model.episodes]
+    urls += [f"/speakers/{s.slug}/" for s in model.speakers()]
+    missing = [url for url in urls if not page(out, url).is_file()]
+    assert missing == []
+    assert not page(out, "/page/3/").exists()
+    assert not page(out, "/page/1/").exists()
+
+
+def test_home_pages_list_episodes_newest_first(built: tuple[Path, Path], model: Site) -> None:
+    _, out = built
+    listed = []
+    for url in ("/", "/page/2/"):
+        doc = tree(page(out, url))
+        listed += [a.get("href") for a in doc.iter("a")
+                   if re.fullmatch(r"/loadpath/episodes/[a-z0-9-]+/", a.get("href") or "")]
+    order = list(dict.fromkeys(listed))
+    assert order == [f"/loadpath/episodes/{e.slug}/" for e in model.episodes]
+
+
+def test_html_parses_without_errors(built: tuple[Path, Path]) -> None:
+    _, out = built
+    pages = all_html(out)
+    assert len(pages) >= 12
+    problems = {p.relative_to(out).as_posix(): html_errors(p.read_text(encoding="utf-8"))
+                for p in pages}
+    assert {k: v for k, v in problems.items() if v} == {}
+
+
+def test_strict_checker_catches_broken_html() -> None:
+    assert html_errors("<!DOCTYPE html><html><body><div><p>x</div></body></html>")
+    assert html_errors("<!DOCTYPE html><html><body><b id=a></b><i id=a></i></body></html>")
+    assert html_errors("<html><body></body></html>")
+    assert html_errors("<!DOCTYPE html><html><body><section>")
+    assert html_errors("<!DOCTYPE html><html><body><div/></body></html>")
+    assert not html_errors("<!DOCTYPE html><html><body><br><img src=x></body></html>")
+    assert not html_errors("<!DOCTYPE html><html><body><svg><path d=''/></svg></body></html>")
+
+
+def test_sitemap_lists_every_page(built: tuple[Path, Path], model: Site) -> None:
+    _, out = built
+    root = etree.parse(str(out / "sitemap.xml")).getroot()
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = set(root.xpath("//s:url/s:loc/text()", namespaces=ns))
+    base = model.config.base_url
+    expected = {base, base + "speakers/"}
+    expected |= {f"{base}episodes/{e.slug}/" for e in model.episodes}
+    expected |= {f"{base}speakers/{s.slug}/" for s in model.speakers()}
+    assert expected <= locs
+    assert f"{base}episodes/{DRAFT_SLUG}/" not in locs
+
+
+def test_episode_page_shows_what_a_listener_needs(built: tuple[Path, Path],
+                                                  model: Site) -> None:
+    _, out = built
+    for episode in model.episodes:
+        doc = tree(page(out, f"/episodes/{episode.slug}/"))
+        text = doc.text_content()
+        assert episode.title in doc.findtext(".//h1")
+        assert f"Episode {episode.number}" in text
+        [audio] = doc.iter("audio")
+        assert audio.get("src") or audio.find("source") is not None
+        assert doc.find_class("notes"), episode.slug
+        assert len(doc.find_class("turn")) == len(episode.turns)
+
+
+def test_turns_carry_the_contracted_attributes(built: tuple[Path, Path], model: Site) -> None:
+    _, out = built
+    for episode in model.episodes:
+        doc = tree(page(out, f"/episodes/{episode.slug}/"))
+        turns = doc.find_class("turn")
+        ids = [t.get("id") for t in turns]
+        assert len(set(ids)) == len(ids) == len(episode.turns)
+        for element, turn in zip(turns, episode.turns):
+            speaker = episode.speaker(turn.speaker_id)
+            assert element.get("data-speaker") == speaker.slug
+            assert element.get("data-start") == format_seconds(turn.start)
+            classes = element.get("class").split()
+            assert "turn" in classes and f"speaker-{speaker.slug}" in classes
+            assert ("host" if speaker.is_host else "guest") in classes
+            assert speaker.name in element.text_content()
+            links = [a for a in element.iter("a") if a.get("href") == f"#{element.get('id')}"]
+            assert links, f"turn {element.get('id')} has no permalink"
+            assert format_clock(turn.start) in links[0].text_content()
+
+
+def test_every_chapter_link_resolves_to_the_turn_in_progress(built: tuple[Path, Path],
+                                                             model: Site) -> None:
+    _, out = built
+    checked = 0
+    for episode in model.episodes:
+        doc = tree(page(out, f"/episodes/{episode.slug}/"))
+        ids = {e.get("id") for e in doc.iter() if e.get("id")}
+        entries = [li for li in doc.iter("li") if (li.get("id") or "").startswith("chapter-")]
+        assert len(entries) == sum(1 for c in episode.chapters if c.toc)
+        shown = [c for c in episode.chapters if c.toc]
+        for entry, chapter in zip(entries, shown):
+            seek = [a for a in entry.iter("a") if (a.get("href") or "").startswith("#")]
+            assert seek, entry.get("id")
+            target = seek[0].get("href")[1:]
+            assert target in ids, f"{episode.slug}: {entry.get('id')} -> #{target}"
+            expected = episode.turn_at(chapter.start)
+            assert expected is not None and target == expected.anchor
+            checked += 1
+    assert checked >= 4 * 4
+
+
+def test_speaker_class_and_colour_are_the_same_on_every_page(built: tuple[Path, Path],
+                                                             model: Site) -> None:
+    _, out = built
+    classes: dict[str, set[str]] = defaultdict(set)
+    for path in all_html(out):
+        for element in tree(path).iter():
+            link = re.search(r"/speakers/([a-z0-9-]+)/$", element.get("href") or "")
+            slug = element.get("data-speaker") or (link[1] if link else None)
+            found = {c for c in element.get("class", "").split()
+                     if c.startswith("speaker-") and c != "speaker-chip"}
+            if slug and (found or element.get("data-speaker")):
+                classes[slug] |= found or {"(none)"}
+    assert set(classes) == {s.slug for s in model.speakers()}
+    for slug, found in classes.items():
+        assert found == {f"speaker-{slug}"}, slug
+    [css] = list(out.glob("static/speakers.*.css"))
+    rules = re.findall(r"\.(speaker-[a-z0-9-]+)\{--speaker:(#[0-9a-f]{6})\}", css.read_text())
+    light: dict[str, set[str]] = defaultdict(set)
+    for css_class, colour in rules[:len(classes)]:
+        light[css_class].add(colour)
+    assert set(light) == {f"speaker-{slug}" for slug in classes}
+    assert all(len(colours) == 1 for colours in light.values())
+    for episode in model.episodes:
+        colours = [next(iter(light[f"speaker-{s.slug}"])) for s in episode.speakers]
+        assert len(set(colours)) == len(colours), f"{episode.slug}: two speakers share a colour"
+    for path in all_html(out):
+        if path.name != "transcript.html":  # a standalone file, not a themed page
+            assert css.name in path.read_text(encoding="utf-8"), path
+
+
+def test_speaker_pages_list_their_episodes(built: tuple[Path, Path], model: Site) -> None:
+    _, out = built
+    for speaker in model.speakers():
+        doc = tree(page(out, f"/speakers/{speaker.slug}/"))
+        hrefs = {a.get("href") for a in doc.iter("a")}
+        for episode in model.episodes_with(speaker.slug):
+            assert f"/loadpath/episodes/{episode.slug}/" in hrefs
+        assert speaker.name in doc.find(".//h1").text_content()
+
+
+def test_local_links_resolve(built: tuple[Path, Path]) -> None:
+    _, out = built
+    broken = set()
+    for path in all_html(out):
+        for element in tree(path).iter():
+            for attr in ("href", "src"):
+                value = element.get(attr) or ""
+                if value.startswith("/loadpath/"):
+                    target = out / value.removeprefix("/loadpath/").split("#")[0]
+                    if not (target.is_file() or (target / "index.html").is_file()):
+                        broken.add(value)
+    broken -= {"/loadpath/feed.xml", "/loadpath/search/"}  # other outputs, other tests
+    broken = {b for b in broken if "/transcript." not in b and "/chapters.json" not in b}
+    assert broken == set()
+
+
+# ---- determinism, drafts, stale files ----------------------------------------------
+
+def test_second_build_is_byte_identical(example_site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run_cli("build", "--site", str(example_site), "--output", str(out)) == 0
+    first = snapshot(out)
+    assert run_cli("build", "--site", str(example_site), "--output", str(out)) == 0
+    second = snapshot(out)
+    assert first.keys() == second.keys()
+    assert [k for k in first if first[k] != second[k]] == []
+
+
+def test_build_does_not_depend_on_where_the_site_lives(built: tuple[Path, Path],
+                                                       tmp_path: Path) -> None:
+    _, out = built
+    elsewhere = copy_example_site(tmp_path / "deeper" / "other-name")
+    out2 = tmp_path / "out2"
+    assert run_cli("build", "--site", str(elsewhere), "--output", str(out2)) == 0
+    first, second = snapshot(out), snapshot(out2)
+    assert first.keys() == second.keys()
+    assert [k for k in first if first[k] != second[k]] == []
+
+
+def test_drafts_excluded_unless_asked(built: tuple[Path, Path], tmp_path: Path) -> None:
+    site, out = built
+    assert not (out / "episodes" / DRAFT_SLUG).exists()
+    for path in all_html(out):
+        assert DRAFT_SLUG not in path.read_text(encoding="utf-8"), path
+    with_drafts = tmp_path / "drafts"
+    assert run_cli("build", "--site", str(site), "--output", str(with_drafts),
+                   "--drafts") == 0
+    assert (with_drafts / "episodes" / DRAFT_SLUG / "index.html").is_file()
+    assert DRAFT_SLUG in (with_drafts / "index.html").read_text(encoding="utf-8")
+
+
+def test_stale_files_are_gone(example_site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run_cli("build", "--site", str(example_site), "--output", str(out)) == 0
+    (out / "episodes" / "old-episode").mkdir()
+    (out / "episodes" / "old-episode" / "index.html").write_text("old")
+    (out / "leftover.txt").write_text("old")
+    removed = example_site / "content" / "episodes" / "2026-02-04-nine-bars.md"
+    removed.unlink()
+    assert run_cli("build", "--site", str(example_site), "--output", str(out)) == 0
+    assert not (out / "episodes" / "old-episode").exists()
+    assert not (out / "leftover.txt").exists()
+    assert not (out / "episodes" / "nine-bars").exists()
+    assert "nine-bars" not in (out / "sitemap.xml").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"]  # no leftovers
+
+
+# ---- bad input: one screen, file and line, old output kept -------------------------
+
+BROKEN_TURN = "Nobody Known: 2:00 I was never introduced.\n"
+
+
+def break_episode(site: Path, extra: str = BROKEN_TURN) -> tuple[Path, int]:
+    path = site / "content" / "episodes" / "2026-02-04-nine-bars.md"
+    text = path.read_text(encoding="utf-8")
+    lines = text.count("\n") + 1
+    path.write_text(text.rstrip("\n") + "\n\n" + extra, encoding="utf-8")
+    return path, lines + 1
+
+
+def test_broken_episode_one_screen_error_and_old_output_kept(example_site: Path,
+                                                             tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    good = run_sitegen("build", "--site", str(example_site), "--output", str(out))
+    assert good.returncode == 0, good.stderr
+    assert "Built 4 episodes" in good.stdout
+    before = snapshot(out)
+    _, line = break_episode(example_site)
+    bad = run_sitegen("build", "--site", str(example_site), "--output", str(out))
+    assert bad.returncode == 1
+    assert "Traceback" not in bad.stderr + bad.stdout
+    assert len(bad.stderr.splitlines()) <= 25
+    assert f"content/episodes/2026-02-04-nine-bars.md:{line}: error: " in bad.stderr
+    assert "Nobody Known" in bad.stderr
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"]
+
+
+def test_many_errors_still_fit_one_screen(example_site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    turns = "".join(f"Stranger {i}: {i}:00 hello\n" for i in range(40))
+    path, line = break_episode(example_site, turns)
+    result = run_sitegen("build", "--site", str(example_site), "--output", str(out))
+    assert result.returncode == 1
+    assert len(result.stderr.splitlines()) <= 25, result.stderr
+    assert f"2026-02-04-nine-bars.md:{line}: error: unknown speaker 'Stranger 0'" \
+        in result.stderr
+    assert "sitegen check" in result.stderr
+    assert not out.exists()
+    check = run_sitegen("check", "--site", str(example_site))
+    assert check.returncode == 1
+    assert check.stderr.count("unknown speaker") == 40
+
+
+@pytest.mark.parametrize("damage", [
+    lambda p: p.write_bytes(b"\x00\x01binary\xff" * 100),
+    lambda p: p.write_bytes(p.read_bytes().replace(b"title:", b"title: [", 1)),
+    lambda p: p.write_text(p.read_text().replace("date: 2026-02-04", "date: someday")),
+], ids=["binary", "yaml", "date"])
+def test_damaged_file_exit_1_no_traceback(example_site: Path, tmp_path: Path,
+                                          damage) -> None:
+    damage(example_site / "content" / "episodes" / "2026-02-04-nine-bars.md")
+    code = run_sitegen("build", "--site", str(example_site), "--output", str(tmp_path / "o"))
+    assert code.returncode == 1
+    assert "Traceback" not in code.stderr
+    assert re.search(r"content/episodes/2026-02-04-nine-bars\.md:\d+: error: ", code.stderr)
+    assert len(code.stderr.splitlines()) <= 25
+
+
+def test_broken_site_yaml(example_site: Path, tmp_path: Path,
+                          capsys: pytest.CaptureFixture[str]) -> None:
+    config = example_site / "site.yaml"
+    config.write_text(config.read_text().replace("episodes_per_page: 3",
+                                                 "episodes_per_page: many"))
+    assert run_cli("build", "--site", str(example_site), "--output", str(tmp_path / "o")) == 1
+    err = capsys.readouterr().err
+    assert "site.yaml:16: error: episodes_per_page" in err
+
+
+def test_strict_turns_warnings_into_errors(example_site: Path, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    path = example_site / "content" / "episodes" / "2026-02-04-nine-bars.md"
+    path.write_text(path.read_text().replace("title:", "colour: red\ntitle:", 1))
+    out = tmp_path / "o"
+    assert run_cli("build", "--site", str(example_site), "--output", str(out)) == 0
+    assert "2026-02-04-nine-bars.md:2: warning: unknown key 'colour'" in capsys.readouterr().err
+    assert run_cli("build", "--site", str(example_site), "--output", str(out),
+                   "--strict") == 1
+    assert "2026-02-04-nine-bars.md:2: error: unknown key 'colour'" in capsys.readouterr().err
+
+
+# ---- output folder safety -----------------------------------------------------------
+
+def test_refuses_content_folder_and_site_root(example_site: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    before = snapshot(example_site)
+    for target in (example_site / "content", example_site, example_site / "content" / ".."):
+        assert run_cli("build", "--site", str(example_site), "--output", str(target)) == 1
+        assert "refusing" in capsys.readouterr().err
+    assert snapshot(example_site) == before
+
+
+def test_refuses_home_and_root(example_site: Path, tmp_path: Path,
+                               monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".bashrc").write_text("keep me")
+    monkeypatch.setenv("HOME", str(home))
+    assert run_cli("build", "--site", str(example_site), "--output", str(home),
+                   "--force") == 1
+    assert "refusing" in capsys.readouterr().err
+    assert [p.name for p in home.iterdir()] == [".bashrc"]
+    with pytest.raises(OutputError):
+        check_target(Path("/"), example_site, example_site / "content", force=True)
+
+
+def test_foreign_folder_needs_force(example_site: Path, tmp_path: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("not a site")
+    assert run_cli("build", "--site", str(example_site), "--output", str(foreign)) == 1
+    err = capsys.readouterr().err
+    assert "--force" in err and "Traceback" not in err
+    assert (foreign / "notes.txt").read_text() == "not a site"
+    assert run_cli("build", "--site", str(example_site), "--output", str(foreign),
+                   "--force") == 0
+    assert not (foreign / "notes.txt").exists()
+    assert (foreign / "index.html").is_file()
+    assert run_cli("build", "--site", str(example_site), "--output", str(foreign)) == 0
+
+
+def test_empty_folder_and_file_targets(example_site: Path, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run_cli("build", "--site", str(example_site), "--output", str(empty)) == 0
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    assert run_cli("build", "--site", str(example_site), "--output", str(a_file)) == 1
+    assert "not a folder" in capsys.readouterr().err
+    assert a_file.read_text() == "x"
+
+
+# ---- the commands -------------------------------------------------------------------
+
+def test_subprocess_build_into_default_public(example_site: Path) -> None:
+    result = run_sitegen("build", cwd=example_site)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"Built 4 episodes, \d+ pages, \d+ files into .* in \d+\.\d+ s",
+                     result.stdout)
+    assert (example_site / "public" / "index.html").is_file()
+    assert (example_site / "public" / "episodes" / "nine-bars" / "index.html").is_file()
+
+
+def test_new_episode_builds(example_site: Path, tmp_path: Path,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    title = 'Gaskets & Seals: a "tight" fit'
+    assert run_cli("new", "--site", str(example_site), title, "--date", "2026-06-01") == 0
+    path = example_site / "content" / "episodes" / "2026-06-01-gaskets-seals-a-tight-fit.md"
+    assert path.is_file()
+    out = tmp_path / "out"
+    assert run_cli("build", "--site", str(example_site), "--output", str(out)) == 0
+    built_page = out / "episodes" / "gaskets-seals-a-tight-fit" / "index.html"
+    assert not built_page.exists(), "a new episode starts as a draft"
+    # the podcaster's next steps: point at the audio, publish
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^# audio: \S+.*$", "audio: audio/nine-bars.mp3", text)
+    path.write_text(text.replace("draft: true", "draft: false"), encoding="utf-8")
+    assert run_cli("build", "--site", str(example_site), "--output", str(out)) == 0
+    assert tree(built_page).findtext(".//h1") == title
+    assert html_errors(built_page.read_text()) == []
+    capsys.readouterr()
+    assert run_cli("new", "--site", str(example_site), title, "--date", "2026-06-01") == 1
+    assert "already exists" in capsys.readouterr().err
+    assert run_cli("new", "--site", str(example_site), "X", "--date", "June") == 1
+    assert "--date" in capsys.readouterr().err
+
+
+def test_check_command_clean_and_dirty(example_site: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli("check", "--site", str(example_site)) == 0
+    assert "0 errors" in capsys.readouterr().out
+    break_episode(example_site)
+    assert run_cli("check", "--site", str(example_site)) == 1
+    assert not (example_site / "public").exists()
+
+
+def test_missing_site_is_a_clear_error(tmp_path: Path) -> None:
+    result = run_sitegen("build", "--site", str(tmp_path / "nowhere"))
+    assert result.returncode == 1
+    assert "site.yaml" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) <= 25
