@@ -90,14 +90,17 @@ class Debouncer:
         # A mass change is written over a while: wait longer for it to settle.
         return self.quiet * 5 if len(self._paths) >= self.mass else self.quiet
 
-    def next_batch(self) -> ChangeSet | None:
-        """Block until a burst is over; None once closed."""
+    def next_batch(self, timeout: float | None = None) -> ChangeSet | None:
+        """Block until a burst is over; None once closed or after `timeout` idle seconds."""
+        give_up = None if timeout is None else self._clock() + timeout
         with self._cond:
             while True:
                 if self._closed:
                     return None
                 if not self._paths and not self._full:
-                    self._cond.wait()
+                    if give_up is not None and self._clock() >= give_up:
+                        return None
+                    self._cond.wait(None if give_up is None else give_up - self._clock())
                     continue
                 now = self._clock()
                 due = min(self._last + self._quiet_window(), self._first + self.max_wait)
