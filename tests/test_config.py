@@ -235,3 +235,13 @@ def test_every_field_is_documented() -> None:
     doc = (REPO / "docs" / "format.md").read_text(encoding="utf-8")
     for key in SITE_FIELDS:
         assert f"`{key}`" in doc, f"docs/format.md does not describe site.yaml key {key!r}"
+
+
+def test_documented_site_yaml_example_loads(tmp_path: Path) -> None:
+    doc = (REPO / "docs" / "format.md").read_text(encoding="utf-8")
+    start = doc.index("```yaml\ntitle: Load Path\n") + len("```yaml\n")
+    example = doc[start:doc.index("```", start)]
+    config, problems = load(tmp_path, example)
+    assert problems.items == [], [p.format() for p in problems.items]
+    assert config.categories == (("Technology",), ("Science", "Physics"))
+    assert [p.role for p in config.people] == ["host", "host", "guest"]

@@ -556,3 +556,80 @@ def test_parse_timestamp_returns_seconds_or_raises_timestamp_error(text: str) ->
 def test_malformed_timestamps_raise(text: str) -> None:
     with pytest.raises(TimestampError):
         parse_timestamp(text)
+
+
+# ---- docs/format.md: the documented examples are real ------------------------------
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "format.md"
+
+
+def doc_blocks(lang: str) -> list[str]:
+    """The fenced code blocks of docs/format.md whose info string is `lang`."""
+    blocks: list[str] = []
+    current: list[str] | None = None
+    info = ""
+    for line in DOC.read_text(encoding="utf-8").splitlines(keepends=True):
+        if line.startswith("```"):
+            if current is None:
+                current, info = [], line[3:].strip()
+            else:
+                if info == lang:
+                    blocks.append("".join(current))
+                current = None
+        elif current is not None:
+            current.append(line)
+    return blocks
+
+
+@pytest.fixture
+def example_config() -> SiteConfig:
+    from sitegen.config import load_config
+    problems = Problems()
+    config = load_config(DOC.parent.parent, problems)
+    assert problems.errors == []
+    return config
+
+
+def test_documented_episode_example_parses(example_config: SiteConfig) -> None:
+    text = doc_blocks("markdown")[0]
+    episode, problems = parse(text, example_config, "2026-01-14-how-bridges-stand-up.md")
+    assert problems.items == [], [p.format() for p in problems.items]
+    assert episode is not None and episode.slug == "how-bridges-stand-up"
+    assert [(t.speaker_id, t.start, len(t.paragraphs)) for t in episode.turns] == [
+        ("priya", 0, 1), ("helen", 36, 2), ("priya", 102, 1)]
+    assert len(episode.chapters) == 3 and episode.chapters[2].url
+
+
+def test_documented_transcript_example_parses(config: SiteConfig) -> None:
+    [block] = [b for b in doc_blocks("") if b.startswith("Tom Keller:")]
+    text = ("---\ntitle: T\ndate: 2026-01-01\nspeakers:\n  tom: Tom Keller\n"
+            "  helen: Helen Osei\n---\n## Transcript\n" + block)
+    episode, problems = parse(text, config)
+    assert problems.items == []
+    assert episode is not None
+    assert [(t.speaker_id, t.start) for t in episode.turns] == [
+        ("tom", 276), ("helen", 281), ("tom", 3912)]
+    assert len(episode.turns[1].paragraphs) == 2
+    assert episode.turns[1].paragraphs[1].endswith("thanks to the backslash.")
+    assert "Tom Keller: 5:00" in episode.turns[1].paragraphs[1]
+
+
+@pytest.mark.parametrize("index", range(3))
+def test_documented_front_matter_snippets_parse(example_config: SiteConfig,
+                                                index: int) -> None:
+    snippets = [b for b in doc_blocks("yaml") if b.startswith(("speakers:", "chapters:",
+                                                               "audio:\n"))]
+    assert len(snippets) == 3
+    text = f"---\ntitle: T\ndate: 2026-01-01\n{snippets[index]}---\n"
+    episode, problems = parse(text, example_config)
+    assert problems.items == [], [p.format() for p in problems.items]
+    assert episode is not None
+
+
+def test_every_front_matter_key_is_documented() -> None:
+    from sitegen.people import PERSON_FIELDS
+    from sitegen.source.episode import EPISODE_FIELDS
+    doc = DOC.read_text(encoding="utf-8")
+    for key in [*EPISODE_FIELDS, *PERSON_FIELDS, "start", "toc"]:
+        assert f"`{key}`" in doc, f"docs/format.md does not describe {key!r}"
+    assert "\n## Transcript\n" in doc
