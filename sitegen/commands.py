@@ -15,3 +15,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     from sitegen.serve import command as serve
     serve.add_parser(commands)
     HANDLERS["serve"] = serve.run_serve
+    from sitegen.importers import command as importer
+    importer.add_parser(commands)
+    HANDLERS["import"] = importer.run_import

@@ -1,0 +1,83 @@
+"""Podcasting 2.0 JSON transcripts: `{"version": "1.0.0", "segments": [...]}`.
+
+Each segment has `startTime` (seconds), optionally `endTime`, `speaker` and
+`body`. Word-level files (a few words a segment) merge into turns by speaker;
+sentence- or turn-level segments stay turns of their own.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+from sitegen.importers.common import ImportFailed, Parsed, Repair, clean_text, line_of
+from sitegen.importers.cues import Cue, strip_tags, to_turns
+
+WORD_LEVEL = 3  # median words per segment at or below which segments are fragments
+
+
+def load_json(text: str, path: Path) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFailed(f"not valid JSON: {exc.msg}", path, exc.lineno) from None
+    except RecursionError:
+        raise ImportFailed("JSON nested too deeply", path, 1) from None
+
+
+def key_lines(text: str, key: str) -> list[int]:
+    """The line of each occurrence of `"key":`, in order (JSON keeps no positions)."""
+    return [line_of(text, m.start()) for m in re.finditer(rf'"{re.escape(key)}"\s*:', text)]
+
+
+def number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) and value >= 0 else None
+
+
+def looks_like(data: Any) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("segments"), list)
+
+
+def parse(text: str, path: Path) -> Parsed:
+    data = load_json(text, path)
+    if isinstance(data, dict) and "chapters" in data and "segments" not in data:
+        raise ImportFailed("this is a chapters file, not a transcript", path, 1,
+                           "pass it with --chapters next to the transcript")
+    if not looks_like(data):
+        raise ImportFailed('a JSON transcript is {"version": "1.0.0", "segments": [...]}',
+                           path, 1)
+    repairs: list[Repair] = []
+    lines = key_lines(text, "startTime")
+    cues = []
+    for index, segment in enumerate(data["segments"]):
+        line = lines[index] if index < len(lines) else 1
+        cue = _cue(segment, line, index + 1, repairs)
+        if cue is not None:
+            cues.append(cue)
+    if not cues:
+        raise ImportFailed("no segments with a startTime and a body", path, 1)
+    fragments = median(len(c.text.split()) for c in cues) <= WORD_LEVEL
+    turns = to_turns(cues, repairs, merge_all=fragments)
+    return Parsed("podcasting 2.0 json", tuple(turns), repairs=tuple(repairs))
+
+
+def _cue(segment: Any, line: int, index: int, repairs: list[Repair]) -> Cue | None:
+    if not isinstance(segment, dict):
+        repairs.append(Repair(line, "segment", f"segment {index} is not an object; skipped"))
+        return None
+    start = number(segment.get("startTime"))
+    body = segment.get("body")
+    if start is None or not isinstance(body, str):
+        repairs.append(Repair(line, "segment", f"segment {index} needs a startTime (seconds)"
+                              " and a body (text); skipped"))
+        return None
+    speaker = segment.get("speaker")
+    speaker = clean_text(speaker) if isinstance(speaker, str) and clean_text(speaker) else None
+    return Cue(round(start, 3), number(segment.get("endTime")), speaker, strip_tags(body),
+               line)
