@@ -401,7 +401,7 @@ def test_yaml_alias_bomb_is_refused(config: SiteConfig) -> None:
     "title: " + "[" * 3000 + "]" * 3000,
     "title:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 60)) + "  " * 60 + "v: 1",
     "title: " + "{a: " * 500 + "1" + "}" * 500,
-])
+], ids=["flow-lists", "block-mappings", "flow-mappings"])
 def test_deep_nesting_is_a_located_error(config: SiteConfig, nested: str) -> None:
     episode, problems = parse(f"---\n{nested}\ndate: 2026-01-01\n---\n", config)
     assert episode is None
