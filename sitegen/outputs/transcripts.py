@@ -67,13 +67,21 @@ def voice_tag(name: str) -> str:
     return f"<v {_vtt_escape(name)}>"
 
 
+def text_width(text: str) -> int:
+    """Characters `text` takes in a VTT file, where & < > are written as entities."""
+    return len(text) + 4 * text.count("&") + 3 * (text.count("<") + text.count(">"))
+
+
 def _words(text: str, width: int) -> list[str]:
-    """Words of `text`; a word longer than `width` is cut so every line can fit."""
+    """Words of `text`; a word wider than `width` is cut so every line can fit."""
     words: list[str] = []
     for word in text.split():
-        while len(word) > width:
-            words.append(word[:width])
-            word = word[width:]
+        while text_width(word) > width:
+            cut = width
+            while text_width(word[:cut]) > width:
+                cut -= 1
+            words.append(word[:cut])
+            word = word[cut:]
         if word:
             words.append(word)
     return words
@@ -89,42 +97,44 @@ class _CueFiller:
         self.first_width = first_width
         self.cues: list[tuple[str, ...]] = []
         self.lines: list[str] = []
-        self.line = ""
+        self.words: list[str] = []
+        self.used = 0
 
-    def width(self) -> int:
-        return self.first_width if not self.lines else MAX_LINE
+    def _step(self, lines_done: int, used: int, word: str) -> tuple[bool, int]:
+        """(starts a new line?, width used on the line) after placing `word`."""
+        width = text_width(word)
+        room = self.first_width if lines_done == 0 else MAX_LINE
+        if used == 0:
+            return False, width
+        if used + 1 + width <= room:
+            return False, used + 1 + width
+        return True, width
 
     def add(self, word: str) -> None:
-        if not self.line:
-            self.line = word
-        elif len(self.line) + 1 + len(word) <= self.width():
-            self.line += " " + word
-        else:
-            self.lines.append(self.line)
-            self.line = word
+        new_line, self.used = self._step(len(self.lines), self.used, word)
+        if new_line:
+            self.lines.append(" ".join(self.words))
+            self.words = []
             if len(self.lines) == MAX_LINES:
                 self.cues.append(tuple(self.lines))
                 self.lines = []
+        self.words.append(word)
 
     def fits(self, words: list[str]) -> bool:
         """Would `words` all go into the cue being filled?"""
-        lines, line = len(self.lines), self.line
+        lines, used = len(self.lines), self.used
         for word in words:
-            width = self.first_width if lines == 0 else MAX_LINE
-            if not line:
-                line = word
-            elif len(line) + 1 + len(word) <= width:
-                line += " " + word
-            else:
-                lines, line = lines + 1, word
+            new_line, used = self._step(lines, used, word)
+            if new_line:
+                lines += 1
                 if lines == MAX_LINES:
                     return False
         return True
 
     def flush(self) -> None:
-        if self.line:
-            self.cues.append(tuple(self.lines + [self.line]))
-        self.lines, self.line = [], ""
+        if self.words:
+            self.cues.append(tuple(self.lines + [" ".join(self.words)]))
+        self.lines, self.words, self.used = [], [], 0
 
 
 def _sentences(words: list[str]) -> list[list[str]]:
@@ -138,11 +148,11 @@ def _sentences(words: list[str]) -> list[list[str]]:
 
 def split_lines(text: str, first_width: int) -> list[tuple[str, ...]]:
     """`text` as cues of at most two lines; each cue's first line is `first_width` wide
-    (room for a speaker label), the second MAX_LINE. A sentence that would not fit in
+    (room for a speaker label), the second MAX_LINE, counted as written in VTT. A sentence that would not fit in
     what is left of a cue starts a new one, so cues tend to hold whole sentences."""
     filler = _CueFiller(first_width)
     for words in _sentences(_words(text, first_width)):
-        if filler.line and not filler.fits(words):
+        if filler.words and not filler.fits(words):
             filler.flush()
         for word in words:
             filler.add(word)
@@ -177,20 +187,38 @@ def _turn_span(episode: Episode, index: int, text: str) -> tuple[int, int]:
     return round(start * 1000), round(end * 1000)
 
 
-def episode_cues(episode: Episode) -> list[Cue]:
-    """The captions of an episode, in time order of the turns."""
-    cues: list[Cue] = []
+def _same_start_runs(episode: Episode) -> list[list[int]]:
+    """Turn indices grouped where consecutive turns carry the same timestamp."""
+    runs: list[list[int]] = []
     for index, turn in enumerate(episode.turns):
-        text = turn_plain_text(turn.paragraphs)
-        if not text:
+        if runs and episode.turns[runs[-1][-1]].start == turn.start:
+            runs[-1].append(index)
+        else:
+            runs.append([index])
+    return runs
+
+
+def episode_cues(episode: Episode) -> list[Cue]:
+    """The captions of an episode, in the order of the turns.
+
+    Turns written with the same timestamp (common in real transcripts) share the span
+    up to the next timestamp in order, so their cues follow each other instead of
+    having no duration."""
+    texts = [turn_plain_text(turn.paragraphs) for turn in episode.turns]
+    names = [episode.speaker(turn.speaker_id).name for turn in episode.turns]
+    pieces = [split_lines(text, max(MIN_FIRST_LINE, MAX_LINE - len(voice_tag(name))))
+              if text else [] for text, name in zip(texts, names)]
+    cues: list[Cue] = []
+    for run in _same_start_runs(episode):
+        weights = [sum(map(len, lines)) for i in run for lines in pieces[i]]
+        if not weights:
             continue
-        speaker = episode.speaker(turn.speaker_id).name
-        first_width = max(MIN_FIRST_LINE, MAX_LINE - len(voice_tag(speaker)))
-        pieces = split_lines(text, first_width)
-        start_ms, end_ms = _turn_span(episode, index, text)
-        spans = _share_out(start_ms, end_ms, [sum(map(len, p)) for p in pieces])
-        for number, (lines, (a, b)) in enumerate(zip(pieces, spans)):
-            cues.append(Cue(a / 1000, b / 1000, speaker, lines, index, number == 0))
+        start_ms, end_ms = _turn_span(episode, run[-1], " ".join(texts[i] for i in run))
+        spans = iter(_share_out(start_ms, end_ms, weights))
+        for index in run:
+            for number, lines in enumerate(pieces[index]):
+                a, b = next(spans)
+                cues.append(Cue(a / 1000, b / 1000, names[index], lines, index, number == 0))
     return cues
 
 
