@@ -49,7 +49,8 @@ class Index:
         e = bisect.bisect_right(self.offsets, record_id) - 1
         episode = self.manifest["episodes"][e]
         local = record_id - self.offsets[e]
-        chunk = load(self.public, f"{episode['text']}.{local // self.manifest['chunk']}.json")
+        chunk = load(self.public, search.text_path(
+            episode["slug"], episode["text"], local // self.manifest["chunk"]))
         return episode, chunk["records"][local % self.manifest["chunk"]]
 
     def all_records(self):

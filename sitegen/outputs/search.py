@@ -21,10 +21,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import operator
 import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 
 from sitegen.model import Episode, Site
@@ -43,7 +45,11 @@ OWN_FILE_BYTES = 4_000   # postings longer than this move to a file of their own
 MAX_TERM_LENGTH = 60     # longer "words" (hashes, base64) are not indexed
 
 _WORD = re.compile(r"[\w'’]+")
+_MARKDOWN_SYNTAX = re.compile(r"[*_`\[\]<>&\\~|#]|://")
 _DROP = str.maketrans("", "", "'’_")
+# ASCII text: every character outside [A-Za-z0-9'_] separates words; ' and _ vanish.
+_ASCII_SPLIT = {c: " " for c in range(128) if not chr(c).isalnum()} | {ord("'"): None,
+                                                                       ord("_"): None}
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
@@ -63,19 +69,34 @@ class Record:
 
 def fold(word: str) -> str:
     """The indexed form of a word: compatibility-decomposed, no accents, lower case."""
+    if word.isascii():
+        return word.lower().translate(_DROP)
     decomposed = unicodedata.normalize("NFKD", word)
     bare = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
     return bare.lower().translate(_DROP)
 
 
+@lru_cache(maxsize=1 << 18)
+def _term(word: str) -> str:
+    """`word` folded, or "" when it is not indexed (nothing left, or too long)."""
+    term = fold(word)
+    return term if len(term) <= MAX_TERM_LENGTH else ""
+
+
 def terms(text: str) -> list[str]:
     """The words of `text` as the index and search.js see them, in order."""
-    out = []
-    for match in _WORD.finditer(text):
-        term = fold(match.group())
-        if term and len(term) <= MAX_TERM_LENGTH:
-            out.append(term)
-    return out
+    return [t for t in map(_term, _WORD.findall(text)) if t]
+
+
+def term_set(text: str) -> set[str]:
+    """The distinct terms of `text`: set(terms(text)), with a C-speed path for ASCII."""
+    if text.isascii():
+        found = set(text.lower().translate(_ASCII_SPLIT).split())
+        return {t for t in found if len(t) <= MAX_TERM_LENGTH} \
+            if any(len(t) > MAX_TERM_LENGTH for t in found) else found
+    found = set(map(_term, set(_WORD.findall(text))))
+    found.discard("")
+    return found
 
 
 def episode_records(episode: Episode) -> tuple[list[Record], int]:
@@ -98,10 +119,17 @@ def episode_records(episode: Episode) -> tuple[list[Record], int]:
     speakers = {s.id: s for s in episode.speakers}
     for turn in episode.turns:
         speaker = speakers[turn.speaker_id]
-        text = " ".join(plain_text(p) for p in turn.paragraphs)
+        text = " ".join(_plain(p) for p in turn.paragraphs)
         records.append(Record("turn", text, turn.start, turn.anchor, speaker.name,
                               speaker.slug))
     return records, meta
+
+
+def _plain(paragraph: str) -> str:
+    # Most turns hold no Markdown at all; a lone "!" or "?" needs no parser.
+    if not _MARKDOWN_SYNTAX.search(paragraph):
+        return " ".join(paragraph.split())
+    return plain_text(paragraph)
 
 
 def _blocks(markdown: str) -> Iterable[str]:
@@ -114,13 +142,11 @@ def encode_postings(ids: list[int]) -> str:
 
     A character below 32 in ALPHABET ends a number; 32 and above says more follow.
     """
-    parts = []
-    previous = 0
-    for record in ids:
-        gap = record - previous
-        previous = record
-        parts.append(_SMALL[gap] if gap < len(_SMALL) else _vlq(gap))
-    return "".join(parts)
+    if not ids:
+        return ""
+    small, limit = _SMALL, len(_SMALL)
+    gaps = [ids[0], *map(operator.sub, ids[1:], ids)]
+    return "".join([small[g] if g < limit else _vlq(g) for g in gaps])
 
 
 def _vlq(value: int) -> str:
@@ -158,7 +184,7 @@ class EpisodeEntry:
     episode: Episode
     records: tuple[Record, ...]
     meta: int
-    text_prefix: str     # chunk k is at f"{text_prefix}.{k}.json"
+    version: str         # chunk k is at f"t/{slug}/{version}.{k}.json"
 
     def manifest(self) -> dict:
         return {
@@ -168,7 +194,7 @@ class EpisodeEntry:
             "date": self.episode.date.date().isoformat(),
             "records": len(self.records),
             "meta": self.meta,
-            "text": self.text_prefix,
+            "text": self.version,
         }
 
 
@@ -181,7 +207,7 @@ def index_files(site: Site) -> dict[str, bytes]:
     for entry in entries:
         for number, start in enumerate(range(0, len(entry.records), CHUNK_RECORDS)):
             chunk = entry.records[start:start + CHUNK_RECORDS]
-            files[f"{INDEX_DIR}/{entry.text_prefix}.{number}.json"] = _json(
+            files[f"{INDEX_DIR}/{text_path(entry.episode.slug, entry.version, number)}"] = _json(
                 {"records": [r.as_json() for r in chunk]})
     files[f"{INDEX_DIR}/manifest.json"] = _json({
         "version": FORMAT_VERSION,
@@ -198,17 +224,20 @@ def _entry(episode: Episode) -> EpisodeEntry:
     records, meta = episode_records(episode)
     version = hashlib.sha256(f"{FORMAT_VERSION}:{CHUNK_RECORDS}:{episode.digest}:"
                              f"{episode.slug}".encode()).hexdigest()[:10]
-    return EpisodeEntry(episode, tuple(records), meta, f"t/{episode.slug}/{version}")
+    return EpisodeEntry(episode, tuple(records), meta, version)
+
+
+def text_path(slug: str, version: str, chunk: int) -> str:
+    """Where chunk `chunk` of an episode's record text lives, under search/index/."""
+    return f"t/{slug}/{version}.{chunk}.json"
 
 
 def _postings(entries: list[EpisodeEntry]) -> dict[str, list[int]]:
     postings: dict[str, list[int]] = defaultdict(list)
-    record_id = 0
-    for entry in entries:
-        for record in entry.records:
-            for term in set(terms(record.text)):
-                postings[term].append(record_id)
-            record_id += 1
+    texts = (record.text for entry in entries for record in entry.records)
+    for record_id, text in enumerate(texts):
+        for term in term_set(text):
+            postings[term].append(record_id)
     return postings
 
 

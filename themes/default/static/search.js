@@ -205,7 +205,8 @@
   Index.prototype.record = function (group, hit) {
     var episode = this.manifest.episodes[group.episode], size = this.manifest.chunk;
     var chunk = Math.floor(hit.local / size);
-    return this.json(episode.text + "." + chunk + ".json").then(function (data) {
+    var path = "t/" + episode.slug + "/" + episode.text + "." + chunk + ".json";
+    return this.json(path).then(function (data) {
       var r = data.records[hit.local % size];
       return { kind: r[0], text: r[1], start: r[2], anchor: r[3], speaker: r[4], speakerSlug: r[5] };
     });
