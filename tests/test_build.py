@@ -343,17 +343,31 @@ def test_drafts_excluded_unless_asked(built: tuple[Path, Path], tmp_path: Path) 
 def test_stale_files_are_gone(example_site: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert run_cli("build", "--site", str(example_site), "--output", str(out)) == 0
+    assert (out / "episodes" / "nine-bars" / "index.html").is_file()
+    (example_site / "content" / "episodes" / "2026-02-04-nine-bars.md").unlink()
+    assert run_cli("build", "--site", str(example_site), "--output", str(out)) == 0
+    assert not (out / "episodes" / "nine-bars").exists()
+    assert not (out / "audio" / "nine-bars.mp3").exists()
+    for path in out.rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".xml", ".json"):
+            assert "/episodes/nine-bars/" not in path.read_text(encoding="utf-8"), path
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"]  # no leftovers
+
+
+def test_output_folder_is_replaced_as_a_whole(example_site: Path, tmp_path: Path) -> None:
+    """Files that no build wrote go; files changed or deleted by hand come back."""
+    out = tmp_path / "out"
+    assert run_cli("build", "--site", str(example_site), "--output", str(out)) == 0
+    good = snapshot(out)
+    (out / "index.html").write_text("edited by hand")
+    (out / "speakers" / "index.html").unlink()
     (out / "episodes" / "old-episode").mkdir()
     (out / "episodes" / "old-episode" / "index.html").write_text("old")
     (out / "leftover.txt").write_text("old")
-    removed = example_site / "content" / "episodes" / "2026-02-04-nine-bars.md"
-    removed.unlink()
     assert run_cli("build", "--site", str(example_site), "--output", str(out)) == 0
     assert not (out / "episodes" / "old-episode").exists()
     assert not (out / "leftover.txt").exists()
-    assert not (out / "episodes" / "nine-bars").exists()
-    assert "nine-bars" not in (out / "sitemap.xml").read_text()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"]  # no leftovers
+    assert snapshot(out) == good
 
 
 # ---- bad input: one screen, file and line, old output kept -------------------------
