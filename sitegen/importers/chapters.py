@@ -6,7 +6,7 @@ from typing import Any
 
 from sitegen import schema
 from sitegen.importers.common import ImportFailed, RawChapter, Repair, clean_text, decode
-from sitegen.importers.p20json import key_lines, load_json, number
+from sitegen.importers.p20json import element_lines, load_json, number
 
 
 def read(path: Path, repairs: list[Repair]) -> list[RawChapter]:
@@ -22,7 +22,7 @@ def parse(text: str, path: Path, repairs: list[Repair]) -> list[RawChapter]:
     if not isinstance(data, dict) or not isinstance(data.get("chapters"), list):
         raise ImportFailed('a chapters file is {"version": "1.2.0", "chapters": [...]}',
                            path, 1)
-    lines = key_lines(text, "startTime")
+    lines = element_lines(text, "chapters")
     chapters = []
     for index, entry in enumerate(data["chapters"]):
         line = lines[index] if index < len(lines) else 1

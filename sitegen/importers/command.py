@@ -19,6 +19,7 @@ from sitegen.model import SiteConfig
 from sitegen.source.audio import mime_for
 from sitegen.source.episode import parse_episode
 from sitegen.source.writer import EpisodeRecord, write_episode
+from sitegen.timecodes import TimestampError, parse_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                         help="a Podcasting 2.0 JSON chapters file for the episode")
     parser.add_argument("--audio", metavar="URL",
                         help="the episode's audio: an http(s) URL or a path under content/")
+    parser.add_argument("--audio-length", type=int, metavar="BYTES",
+                        help="the size of the --audio URL's file (the feed needs it)")
+    parser.add_argument("--duration", metavar="H:MM:SS",
+                        help="the length of the --audio URL's recording (the feed needs it)")
     parser.add_argument("--title", help="the episode's title (default: from the file)")
     parser.add_argument("--date", help="publication date, YYYY-MM-DD (default: today)")
     parser.add_argument("--force", action="store_true", help="replace an existing file")
@@ -113,16 +118,34 @@ def _record(path: Path, result: ImportResult, args: argparse.Namespace, target: 
     if not args.date:
         notes.append(f"date set to today ({target.today}); set `date:` to the real one")
     audio, audio_type = _audio(args.audio, target.config)
+    duration = _duration(args.duration)
+    remote_incomplete = audio is not None and audio_type is not None \
+        and not (args.audio_length and duration)
     if audio is None:
-        notes.append("no --audio given: written as a draft without audio; `sitegen build "
-                     "--drafts` shows its page without a player, and `sitegen build` leaves "
-                     "it out until you add `audio:` and remove `draft: true`")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        notes.append("no --audio given: written as a draft without audio, so `sitegen build` "
+                     "leaves it out (and `--drafts` builds stop at the feed, which needs "
+                     "audio); add `audio:` and remove `draft: true` to publish it")
+    elif remote_incomplete:
+        notes.append("the feed needs the size and duration of remote audio: written as a "
+                     "draft; give --audio-length and --duration, or add `length:` and "
+                     "`duration:` under `audio:`, then remove `draft: true`")
+    # Stable across re-imports of the same file as the same episode (`--force`).
+    digest = hashlib.sha256(path.read_bytes() + f"|{title}|{target.today}".encode()).hexdigest()
     return EpisodeRecord(
         title=title[:300], date=target.today, guid=str(uuid.uuid5(GUID_NAMESPACE, digest)),
         summary=result.summary, notes=result.notes, audio=audio, audio_type=audio_type,
+        audio_length=args.audio_length, duration=duration,
         speakers=result.speakers, inherited=result.inherited, chapters=result.chapters,
-        links=result.links, turns=result.turns, draft=audio is None)
+        links=result.links, turns=result.turns, draft=audio is None or remote_incomplete)
+
+
+def _duration(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return parse_timestamp(value) if ":" in value else float(value)
+    except (TimestampError, ValueError):
+        raise SitegenError(f"--duration {value!r}: write H:MM:SS or seconds") from None
 
 
 def _audio(value: str | None, config: SiteConfig) -> tuple[str | None, str | None]:

@@ -24,11 +24,14 @@ MAX_SUMMARY = 4000
 
 
 def looks_like(text: str) -> int:
-    """How many lines look like Markdown turns or headings (for format detection)."""
+    """Markdown turns, headings and recurring untimed `Name:` heads (for detection)."""
+    lines = list(enumerate(text.split("\n")[:5000], 1))
     count = 0
-    for line in text.split("\n")[:5000]:
+    repeated = _repeated_names(lines)
+    for _, line in lines:
         head = turn_head(line)
-        if (head and head.bold) or HEADING.match(line):
+        if (head and (head.bold or (head.name in repeated and not head.stamp))) \
+                or HEADING.match(line):
             count += 1
     return count
 
@@ -58,8 +61,7 @@ def _repeated_names(lines: list[tuple[int, str]]) -> set[str]:
     counts: dict[str, int] = {}
     for _, line in lines:
         head = turn_head(line)
-        if head and not head.bold and head.stamp is None and len(head.name.split()) <= 4 \
-                and head.name[:1].isupper() and head.text:
+        if head and len(head.name.split()) <= 4 and head.name[:1].isupper() and head.text:
             counts[head.name] = counts.get(head.name, 0) + 1
     return {name for name, count in counts.items() if count >= 2}
 

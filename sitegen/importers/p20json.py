@@ -28,9 +28,41 @@ def load_json(text: str, path: Path) -> Any:
         raise ImportFailed("JSON nested too deeply", path, 1) from None
 
 
-def key_lines(text: str, key: str) -> list[int]:
-    """The line of each occurrence of `"key":`, in order (JSON keeps no positions)."""
-    return [line_of(text, m.start()) for m in re.finditer(rf'"{re.escape(key)}"\s*:', text)]
+def element_lines(text: str, key: str) -> list[int]:
+    """The line where each element of the array under `"key":` starts (JSON keeps none).
+
+    A small scan over the text: strings are skipped, nesting is counted, and every
+    value that starts directly inside the array records its line.
+    """
+    match = re.search(rf'"{re.escape(key)}"\s*:\s*\[', text)
+    if not match:
+        return []
+    lines: list[int] = []
+    depth, in_string, escaped, expecting = 0, False, False, True
+    line = line_of(text, match.end())
+    for char in text[match.end():]:
+        if char == "\n":
+            line += 1
+        if in_string:
+            escaped, in_string = (not escaped and char == "\\"), \
+                (in_string if escaped or char != '"' else False)
+            continue
+        if char in " \t\r\n":
+            continue
+        if depth == 0 and expecting and char != "]":
+            lines.append(line)
+            expecting = False
+        if char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            if depth == 0:
+                break
+            depth -= 1
+        elif char == "," and depth == 0:
+            expecting = True
+    return lines
 
 
 def number(value: Any) -> float | None:
@@ -53,7 +85,7 @@ def parse(text: str, path: Path) -> Parsed:
         raise ImportFailed('a JSON transcript is {"version": "1.0.0", "segments": [...]}',
                            path, 1)
     repairs: list[Repair] = []
-    lines = key_lines(text, "startTime")
+    lines = element_lines(text, "segments")
     cues = []
     for index, segment in enumerate(data["segments"]):
         line = lines[index] if index < len(lines) else 1

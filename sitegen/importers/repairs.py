@@ -16,7 +16,7 @@ from sitegen.importers.common import (
     ImportResult, Parsed, RawChapter, RawTurn, Repair, clean_name, clean_text)
 from sitegen.model import Chapter, Speaker, Turn
 from sitegen.slugs import slugify, unique
-from sitegen.timecodes import TimestampError, format_hms, parse_timestamp
+from sitegen.timecodes import TimestampError, format_hms as _hms, parse_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,12 @@ GUEST_CUES = ("for having me", "for inviting me", "to be here", "to be on the sh
               "thanks for the invite")
 
 T = TypeVar("T", RawTurn, RawChapter)
+
+
+def format_hms(seconds: float) -> str:
+    """`00:04:44`, or `00:04:44.250` when there is a fraction: for messages."""
+    millis = int(round(seconds * 1000)) % 1000
+    return _hms(seconds) + (f".{millis:03d}" if millis else "")
 
 
 def read_stamp(stamp: str) -> float | None:

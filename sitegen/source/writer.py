@@ -40,6 +40,7 @@ class EpisodeRecord:
     episode_type: str = "full"
     audio: str | None = None
     audio_type: str | None = None
+    audio_length: int | None = None
     duration: float | None = None
     explicit: bool | None = None
     image: str | None = None
@@ -59,7 +60,9 @@ def record_from_episode(episode: Episode) -> EpisodeRecord:
         title=episode.title, date=episode.date, guid=episode.guid, summary=episode.summary,
         notes=episode.notes, number=episode.number, season=episode.season,
         episode_type=episode.episode_type, audio=audio.url if audio else None,
-        audio_type=audio.mime if audio else None, explicit=episode.explicit,
+        audio_type=audio.mime if audio else None,
+        audio_length=audio.length if audio else None,
+        duration=audio.duration if audio else None, explicit=episode.explicit,
         image=episode.image, speakers=episode.speakers, chapters=episode.chapters,
         links=episode.links, turns=episode.turns, draft=episode.draft, slug=episode.slug)
 
@@ -101,6 +104,8 @@ def _flow(pairs: list[tuple[str, Any]]) -> str:
             continue
         if isinstance(value, bool):
             items.append(f"{key}: {'true' if value else 'false'}")
+        elif isinstance(value, int):
+            items.append(f"{key}: {value}")
         else:
             items.append(f"{key}: {quote(str(value))}")
     return "{" + ", ".join(items) + "}"
@@ -124,9 +129,10 @@ def _chapter(chapter: Chapter) -> str:
 def _audio(record: EpisodeRecord) -> str | None:
     if not record.audio:
         return None
-    if not record.audio_type:
+    if not record.audio_type and not record.audio_length:
         return f"audio: {quote(record.audio)}"
-    return "audio: " + _flow([("url", record.audio), ("type", record.audio_type)])
+    return "audio: " + _flow([("url", record.audio), ("type", record.audio_type),
+                              ("length", record.audio_length)])
 
 
 def front_matter(record: EpisodeRecord) -> list[str]:
