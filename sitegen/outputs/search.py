@@ -92,8 +92,9 @@ def term_set(text: str) -> set[str]:
     """The distinct terms of `text`: set(terms(text)), with a C-speed path for ASCII."""
     if text.isascii():
         found = set(text.lower().translate(_ASCII_SPLIT).split())
-        return {t for t in found if len(t) <= MAX_TERM_LENGTH} \
-            if any(len(t) > MAX_TERM_LENGTH for t in found) else found
+        if found and max(map(len, found)) > MAX_TERM_LENGTH:
+            return {t for t in found if len(t) <= MAX_TERM_LENGTH}
+        return found
     found = set(map(_term, set(_WORD.findall(text))))
     found.discard("")
     return found
