@@ -381,15 +381,15 @@ def test_responsive_without_sideways_scrolling(player_browser, site_url, width, 
 
 
 def test_the_page_reads_and_navigates_without_javascript(player_browser, site_url) -> None:
-    context = player_browser.new_context(java_script_enabled=False)
+    context = player_browser.new_context(java_script_enabled=False, reduced_motion="reduce")
     tab = context.new_page()
     try:
         tab.goto(f"{site_url}episodes/{EPISODE}/")
         assert tab.is_visible("#player audio") and not tab.is_visible(".player-ui")
         tab.click("#chapter-3 a.seek")
         assert tab.evaluate("location.hash") == "#t-132"
-        tab.wait_for_function("() => { const top = document.querySelector('#t-132')"
-                              ".getBoundingClientRect().top; return top >= 0 && top < 200; }")
+        top = tab.evaluate("document.querySelector('#t-132').getBoundingClientRect().top")
+        assert 0 <= top < 200
     finally:
         context.close()
 
