@@ -403,7 +403,8 @@ def test_print_shows_a_clean_transcript(tab, site_url) -> None:
     assert tab.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
 
 
-AXE_PAGES = ["", f"episodes/{EPISODE}/", "speakers/", "speakers/helen-osei/", "search/", "404.html"]
+# The episode twice: as it loads, and playing with a turn and a chapter highlighted.
+AXE_PAGES = ["", f"episodes/{EPISODE}/", f"episodes/{EPISODE}/#t=1:15", "speakers/", "speakers/helen-osei/", "search/", "404.html"]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -416,6 +417,8 @@ def test_axe_finds_no_violations(player_browser, site_url, path, scheme) -> None
         response = tab.goto(site_url + path)
         assert response is not None and response.ok, path
         tab.wait_for_load_state("networkidle")
+        if "#t=" in path:
+            tab.wait_for_function("() => document.querySelector('.turn.current.guest')")
         tab.add_script_tag(path=str(AXE_JS))
         result = tab.evaluate("axe.run(document, {resultTypes: ['violations']})")
         problems = [f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']][:3]})"
