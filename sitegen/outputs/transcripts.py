@@ -12,12 +12,13 @@ import json
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sitegen.model import Episode, Site
 from sitegen.output import Staging
 from sitegen.render.context import Renderer
-from sitegen.render.markdown import plain_text
+from sitegen.render.markdown import markdown
 from sitegen.render.pages import episode_url
 from sitegen.timecodes import format_clock, format_cue
 
@@ -34,6 +35,11 @@ MIME_TYPES = {
     "html": "text/html",
 }
 CHAPTERS_MIME = "application/json+chapters"
+_INLINE_MARKUP = re.compile(r"[*_`\[\]\\~&<]|https?://")
+_ESCAPED = re.compile(r"[&<>]")
+_SENTENCE_CHARS = frozenset(".!?…")
+_CLOSERS = frozenset("\"'”’)]")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 
 @dataclass(frozen=True)
@@ -58,9 +64,29 @@ def chapters_path(episode: Episode) -> str:
     return f"{episode_url(episode)}chapters.json"
 
 
+def inline_text(paragraph: str) -> str:
+    """A transcript paragraph as plain words. Paragraphs are Markdown *inline* text (the
+    episode page renders them inline), so `1. ` or `- ` at the start stays as spoken."""
+    if not _INLINE_MARKUP.search(paragraph):
+        return " ".join(paragraph.split())
+    return _inline_markdown_text(paragraph)
+
+
+@lru_cache(maxsize=4096)
+def _inline_markdown_text(paragraph: str) -> str:
+    parts: list[str] = []
+    for token in markdown(False).parseInline(paragraph):
+        for child in token.children or ():
+            if child.type in ("text", "code_inline", "image"):
+                parts.append(child.content)
+            elif child.type in ("softbreak", "hardbreak"):
+                parts.append(" ")
+    return " ".join("".join(parts).split())
+
+
 def turn_plain_text(paragraphs: tuple[str, ...]) -> str:
-    """The spoken words of a turn: Markdown removed, whitespace collapsed."""
-    return " ".join(plain_text(p) for p in paragraphs if p.strip()).strip()
+    """The spoken words of a turn: inline Markdown removed, whitespace collapsed."""
+    return " ".join(text for text in map(inline_text, paragraphs) if text)
 
 
 def voice_tag(name: str) -> str:
@@ -74,90 +100,87 @@ def text_width(text: str) -> int:
 
 def _words(text: str, width: int) -> list[str]:
     """Words of `text`; a word wider than `width` is cut so every line can fit."""
-    words: list[str] = []
-    for word in text.split():
-        while text_width(word) > width:
+    words = text.split()
+    measure = text_width if _ESCAPED.search(text) else len
+    if measure is len and max(map(len, words), default=0) <= width:
+        return words
+    result: list[str] = []
+    for word in words:
+        while measure(word) > width:
             cut = width
-            while text_width(word[:cut]) > width:
+            while measure(word[:cut]) > width:
                 cut -= 1
-            words.append(word[:cut])
+            result.append(word[:cut])
             word = word[cut:]
         if word:
-            words.append(word)
-    return words
+            result.append(word)
+    return result
 
 
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+def _sentences(words: list[str]) -> list[tuple[int, int]]:
+    """(start, end) word indices of each sentence."""
+    spans = []
+    start = 0
+    for index, word in enumerate(words):
+        if word[-1] in _SENTENCE_CHARS or (word[-1] in _CLOSERS and _SENTENCE_END.search(word)):
+            spans.append((start, index + 1))
+            start = index + 1
+    if start < len(words):
+        spans.append((start, len(words)))
+    return spans
 
 
-class _CueFiller:
-    """Greedy line filling: words go onto the current line while they fit."""
-
-    def __init__(self, first_width: int):
-        self.first_width = first_width
-        self.cues: list[tuple[str, ...]] = []
-        self.lines: list[str] = []
-        self.words: list[str] = []
-        self.used = 0
-
-    def _step(self, lines_done: int, used: int, word: str) -> tuple[bool, int]:
-        """(starts a new line?, width used on the line) after placing `word`."""
-        width = text_width(word)
-        room = self.first_width if lines_done == 0 else MAX_LINE
+def _fits(widths: list[int], start: int, end: int, lines_done: int, used: int,
+          first_width: int) -> bool:
+    """Would words [start, end) still go into a cue with `lines_done` full lines and
+    `used` characters on the line being filled?"""
+    for index in range(start, end):
+        width = widths[index]
+        room = first_width if lines_done == 0 else MAX_LINE
         if used == 0:
-            return False, width
-        if used + 1 + width <= room:
-            return False, used + 1 + width
-        return True, width
-
-    def add(self, word: str) -> None:
-        new_line, self.used = self._step(len(self.lines), self.used, word)
-        if new_line:
-            self.lines.append(" ".join(self.words))
-            self.words = []
-            if len(self.lines) == MAX_LINES:
-                self.cues.append(tuple(self.lines))
-                self.lines = []
-        self.words.append(word)
-
-    def fits(self, words: list[str]) -> bool:
-        """Would `words` all go into the cue being filled?"""
-        lines, used = len(self.lines), self.used
-        for word in words:
-            new_line, used = self._step(lines, used, word)
-            if new_line:
-                lines += 1
-                if lines == MAX_LINES:
-                    return False
-        return True
-
-    def flush(self) -> None:
-        if self.words:
-            self.cues.append(tuple(self.lines + [" ".join(self.words)]))
-        self.lines, self.words, self.used = [], [], 0
-
-
-def _sentences(words: list[str]) -> list[list[str]]:
-    sentences: list[list[str]] = [[]]
-    for word in words:
-        sentences[-1].append(word)
-        if _SENTENCE_END.search(word):
-            sentences.append([])
-    return [s for s in sentences if s]
+            used = width
+        elif used + 1 + width <= room:
+            used += 1 + width
+        else:
+            lines_done += 1
+            if lines_done == MAX_LINES:
+                return False
+            used = width
+    return True
 
 
 def split_lines(text: str, first_width: int) -> list[tuple[str, ...]]:
     """`text` as cues of at most two lines; each cue's first line is `first_width` wide
-    (room for a speaker label), the second MAX_LINE, counted as written in VTT. A sentence that would not fit in
-    what is left of a cue starts a new one, so cues tend to hold whole sentences."""
-    filler = _CueFiller(first_width)
-    for words in _sentences(_words(text, first_width)):
-        if filler.words and not filler.fits(words):
-            filler.flush()
-        for word in words:
-            filler.add(word)
-    filler.flush()
-    return filler.cues
+    (room for a speaker label), the second MAX_LINE, counted as written in VTT.
+
+    Lines are filled greedily; a sentence that would not fit in what is left of a cue
+    starts a new one, so cues tend to hold whole sentences."""
+    words = _words(text, first_width)
+    widths = [text_width(w) for w in words] if _ESCAPED.search(text) else list(map(len, words))
+    cues: list[tuple[str, ...]] = []
+    done: list[str] = []      # full lines of the cue being filled
+    current: list[str] = []   # words of the line being filled
+    used = 0
+    for start, end in _sentences(words):
+        if current and not _fits(widths, start, end, len(done), used, first_width):
+            cues.append((*done, " ".join(current)))
+            done, current, used = [], [], 0
+        for index in range(start, end):
+            width = widths[index]
+            if not current:
+                current, used = [words[index]], width
+            elif used + 1 + width <= (first_width if not done else MAX_LINE):
+                current.append(words[index])
+                used += 1 + width
+            else:
+                done.append(" ".join(current))
+                current, used = [words[index]], width
+                if len(done) == MAX_LINES:
+                    cues.append(tuple(done))
+                    done = []
+    if current:
+        cues.append((*done, " ".join(current)))
+    return cues
 
 
 def _share_out(start_ms: int, end_ms: int, weights: list[int]) -> list[tuple[int, int]]:
@@ -257,10 +280,11 @@ def _seconds(value: float) -> float | int:
 
 def transcript_json(cues: list[Cue]) -> str:
     """Podcasting 2.0 JSON transcript: one segment per cue."""
-    segments = [{"speaker": cue.speaker, "startTime": _seconds(cue.start),
-                 "endTime": _seconds(cue.end), "body": cue.text} for cue in cues]
-    return json.dumps({"version": "1.0.0", "segments": segments}, ensure_ascii=False,
-                      indent=1) + "\n"
+    # one segment a line: readable, and json's fast C encoder (indent= would not use it)
+    segments = ",\n".join(json.dumps(
+        {"speaker": cue.speaker, "startTime": _seconds(cue.start),
+         "endTime": _seconds(cue.end), "body": cue.text}, ensure_ascii=False) for cue in cues)
+    return f'{{"version": "1.0.0", "segments": [\n{segments}\n]}}\n'
 
 
 def transcript_html(site: Site, episode: Episode) -> str:
@@ -273,7 +297,7 @@ def transcript_html(site: Site, episode: Episode) -> str:
     for turn in episode.turns:
         parts.append(f"<cite>{esc(episode.speaker(turn.speaker_id).name)}:</cite>")
         parts.append(f"<time>{format_clock(turn.start)}</time>")
-        parts += [f"<p>{esc(plain_text(p))}</p>" for p in turn.paragraphs if p.strip()]
+        parts += [f"<p>{esc(text)}</p>" for text in map(inline_text, turn.paragraphs) if text]
     parts += ["</body>", "</html>"]
     return "\n".join(parts) + "\n"
 
