@@ -9,14 +9,19 @@ import logging
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Iterable
 
+from sitegen.cache import (CACHE_DIR, BuildSession, EpisodeStore, Manifest, code_fingerprint,
+                           config_fingerprint, digest, folder_fingerprint, forget_manifest,
+                           inputs_fingerprint, load_manifest, save_manifest, template_cache)
 from sitegen.config import load_config
 from sitegen.errors import BuildError, Problem, Problems
-from sitegen.model import Site
-from sitegen.output import Staging, check_target
-from sitegen.render.context import Renderer
+from sitegen.model import Site, SiteConfig
+from sitegen.output import MARKER, Staging, check_target, published_files
 from sitegen.source import load_episodes
+
+if TYPE_CHECKING:
+    from sitegen.render.context import Renderer
 
 log = logging.getLogger(__name__)
 
@@ -34,34 +39,58 @@ class BuildOptions:
 
 @dataclass
 class BuildResult:
-    site: Site
     output: Path
     pages: int
     files: int
     seconds: float
     warnings: list[Problem] = field(default_factory=list)
+    episodes: int = 0
+    up_to_date: bool = False            # nothing changed: the output was left alone
+    changed: tuple[str, ...] = ()       # output files written or removed by this build
+    _site: Site | None = field(default=None, repr=False)
+    _load: Callable[[], Site] | None = field(default=None, repr=False)
+
+    @property
+    def site(self) -> Site:
+        """The site built (loaded from the cache on first use after a no-change build)."""
+        if self._site is None and self._load is not None:
+            self._site = self._load()
+        assert self._site is not None
+        return self._site
 
 
-def load_site(options: BuildOptions, problems: Problems) -> Site:
+def load_site(options: BuildOptions, problems: Problems,
+              store: EpisodeStore | None = None) -> Site:
     """Phase 1: site.yaml and every episode, into the frozen model."""
-    root = options.site_dir.resolve()
-    config = load_config(root, problems)
-    if options.base_url:
-        config = replace(config, base_url=options.base_url)
+    return _load_site(_load_config(options, problems), options, problems, store)
+
+
+def _load_config(options: BuildOptions, problems: Problems) -> SiteConfig:
+    config = load_config(options.site_dir.resolve(), problems)
+    return replace(config, base_url=options.base_url) if options.base_url else config
+
+
+def _load_site(config: SiteConfig, options: BuildOptions, problems: Problems,
+               store: EpisodeStore | None) -> Site:
     if problems.errors:  # without a valid config, episodes would only add noise
         return Site(config, ())
-    episodes = load_episodes(config, problems, include_drafts=options.drafts)
+    episodes = load_episodes(config, problems, include_drafts=options.drafts,
+                             loader=store.load if store is not None else None)
     return Site(config, episodes)
 
 
 def output_path(options: BuildOptions, site: Site) -> Path:
+    return _target(options, site.config)
+
+
+def _target(options: BuildOptions, config: SiteConfig) -> Path:
     if options.output_dir is not None:
         return options.output_dir.resolve()
-    return (site.config.root / site.config.output_dir).resolve()
+    return (config.root / config.output_dir).resolve()
 
 
 # Each output phase takes the site, the renderer and the staging folder.
-OutputPhase = Callable[[Site, Renderer, Staging], None]
+OutputPhase = Callable[[Site, "Renderer", Staging], None]
 
 
 def output_phases() -> list[OutputPhase]:
@@ -69,17 +98,38 @@ def output_phases() -> list[OutputPhase]:
     return phases()
 
 
-def build(options: BuildOptions, progress: Callable[[str], None] | None = None) -> BuildResult:
+def build(options: BuildOptions, progress: Callable[[str], None] | None = None,
+          session: BuildSession | None = None) -> BuildResult:
+    """Build the site into its output folder; `session` keeps state between calls.
+
+    Unchanged episodes are not re-parsed and unchanged files not re-rendered
+    (see sitegen/cache.py); when no input changed at all, the output is left alone.
+    """
     started = time.perf_counter()
+    session = session if session is not None else BuildSession()
+    root = options.site_dir.resolve()
+    cache_root = root / CACHE_DIR
+    if session.episodes is None:
+        session.episodes = EpisodeStore(cache_root / "episodes")
     problems = Problems()
-    site = load_site(options, problems)
+    config = _load_config(options, problems)
+    target = _target(options, config)
+    manifest = _previous_manifest(session, cache_root, target)
+    inputs_ns = time.time_ns()
+    inputs, racy = _inputs(options, root, target, manifest)
+    if not problems.errors and manifest is not None and not racy \
+            and _unchanged(inputs, target, manifest):
+        return _up_to_date(options, session, manifest, started)
+    site = _load_site(config, options, problems, session.episodes)
     problems.raise_if_errors(options.strict)
-    target = output_path(options, site)
     check_target(target, site.config.root, site.config.content_path, options.force)
-    renderer = Renderer(site, live_reload=options.live_reload)
+    renderer = _renderer(site, options, session, cache_root)
     problems.extend(renderer.problems.items)
     problems.raise_if_errors(options.strict)
-    staging = Staging(target)
+    scope = digest(code_fingerprint(), config_fingerprint(site.config), options.live_reload,
+                   folder_fingerprint(renderer.path), _asset_names(renderer),
+                   renderer.env.globals.get("now_year"))
+    staging = Staging(target, manifest.files if manifest else None, scope)
     try:
         for phase in output_phases():
             if progress:
@@ -89,14 +139,93 @@ def build(options: BuildOptions, progress: Callable[[str], None] | None = None) 
     except BaseException:
         staging.discard()
         raise
+    new = Manifest(str(target), staging.records, inputs, inputs_ns, len(site.episodes),
+                   problems.warnings)
+    _save(session, cache_root, new)
+    log.info("parsed %d episode files, rendered %d files, kept %d", session.episodes.parsed,
+             len(staging.keys), len(staging.kept))
+    session.episodes.parsed = 0
+    session.site = site
+    return _result(new, staging.changed, started, site)
+
+
+def _previous_manifest(session: BuildSession, cache_root: Path, target: Path) -> Manifest | None:
+    manifest = session.manifests.get(str(target))
+    return manifest if manifest is not None else load_manifest(cache_root, target)
+
+
+def _inputs(options: BuildOptions, root: Path, target: Path,
+            manifest: Manifest | None) -> tuple[str, bool]:
+    """The state of every input (site folder files, built-in theme, code, options),
+    and whether a file changed too recently to trust its stat."""
+    from sitegen.render.theme import builtin_theme_dir
+    extra = [code_fingerprint(), folder_fingerprint([builtin_theme_dir()]), target,
+             options.drafts, options.base_url, options.live_reload, options.strict]
+    return inputs_fingerprint(root, [target, root / CACHE_DIR], extra,
+                              manifest.recorded_ns if manifest else 0)
+
+
+def _unchanged(inputs: str, target: Path, manifest: Manifest) -> bool:
+    """Nothing to do: same inputs as the last build, whose output is still intact."""
+    if inputs != manifest.inputs or published_files(target) != set(manifest.files):
+        return False
+    return all(record.matches(target / rel) for rel, record in manifest.files.items())
+
+
+def _up_to_date(options: BuildOptions, session: BuildSession, manifest: Manifest,
+                started: float) -> BuildResult:
+    store = session.episodes
+
+    def load() -> Site:
+        site = load_site(options, Problems(), store)
+        if store is not None:
+            store.save()
+        return site
+
+    result = _result(manifest, (), started, session.site)
+    result.up_to_date = True
+    result._load = load
+    return result
+
+
+def _result(manifest: Manifest, changed: Iterable[str], started: float,
+            site: Site | None) -> BuildResult:
+    files = [rel for rel in manifest.files if rel != MARKER]
     return BuildResult(
-        site=site,
-        output=target,
-        pages=sum(1 for p in staging.written if p.endswith(".html")),
-        files=len(staging.written),
+        output=Path(manifest.target),
+        pages=sum(1 for rel in files if rel.endswith(".html")),
+        files=len(files),
         seconds=time.perf_counter() - started,
-        warnings=problems.warnings,
+        warnings=list(manifest.warnings),
+        episodes=manifest.episodes,
+        changed=tuple(changed),
+        _site=site,
     )
+
+
+def _renderer(site: Site, options: BuildOptions, session: BuildSession,
+              cache_root: Path) -> "Renderer":
+    from sitegen.render.context import Renderer
+    renderer = Renderer(site, live_reload=options.live_reload)
+    renderer.env.bytecode_cache = template_cache(cache_root / "templates", session.templates)
+    return renderer
+
+
+def _asset_names(renderer: "Renderer") -> list[str]:
+    names = set(renderer.assets.files) | set(renderer.assets.generated)
+    return [renderer.assets.public_name(name) for name in sorted(names)]
+
+
+def _save(session: BuildSession, cache_root: Path, manifest: Manifest) -> None:
+    """Keep the cache for the next build; a cache that cannot be written is only slower."""
+    session.manifests[manifest.target] = manifest
+    try:
+        if session.episodes is not None:
+            session.episodes.save()
+        save_manifest(cache_root, manifest)
+    except OSError as exc:
+        log.warning("build cache not saved (%s); the next build starts cold", exc)
+        forget_manifest(cache_root, Path(manifest.target))
 
 
 def check(options: BuildOptions) -> list[Problem]:
@@ -109,4 +238,5 @@ def check(options: BuildOptions) -> list[Problem]:
     return problems.items
 
 
-__all__ = ["BuildError", "BuildOptions", "BuildResult", "build", "check", "load_site"]
+__all__ = ["BuildError", "BuildOptions", "BuildResult", "BuildSession", "build", "check",
+           "load_site"]

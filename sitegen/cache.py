@@ -39,11 +39,13 @@ FORMAT = b"sitegen-cache-2\n"
 # A file changed less than this before we recorded its stat may change again
 # within the same timestamp tick; such "racy" files are re-hashed, never trusted.
 RACY_NS = 2_000_000_000
+FINE_RACY_NS = 50_000_000
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEPENDENCIES = ("jinja2", "markdown-it-py", "mdit-py-plugins", "PyYAML", "mutagen", "feedgen",
                 "lxml")
 
-Signature = tuple[int, int, int, int]   # size, mtime_ns, inode, ctime_ns
+# size, mtime_ns, inode. Not ctime: publishing audio by hard link changes it.
+Signature = tuple[int, int, int]
 
 
 def signature(path: Path | str) -> Signature | None:
@@ -51,11 +53,16 @@ def signature(path: Path | str) -> Signature | None:
         st = os.stat(path)
     except OSError:
         return None
-    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 def is_racy(sig: Signature | None, recorded_ns: int) -> bool:
-    return sig is None or sig[1] >= recorded_ns - RACY_NS or sig[3] >= recorded_ns - RACY_NS
+    if sig is None:
+        return True
+    # Sub-millisecond digits mean fine timestamps (the kernel tick, <= 10 ms);
+    # whole-ms ones may come from a coarse file system (FAT: 2 s).
+    window = RACY_NS if sig[1] % 1_000_000 == 0 else FINE_RACY_NS
+    return sig[1] >= recorded_ns - window
 
 
 def digest(*parts: object) -> str:
@@ -370,24 +377,23 @@ def forget_manifest(cache_root: Path, target: Path) -> None:
 
 
 def inputs_fingerprint(root: Path, skip: Iterable[Path], extra: Iterable[object],
-                       recorded_ns: int | None = None) -> str | None:
-    """Stat of every file in the site folder (outside `skip` and dot-folders).
-
-    None when a file changed so recently (after `recorded_ns` - RACY_NS) that its
-    stat alone cannot prove it unchanged: the caller must then really build.
+                       recorded_ns: int) -> tuple[str, bool]:
+    """Stat of every file in the site folder (outside `skip` and dot-folders), and
+    whether any changed so recently (after `recorded_ns` - RACY_NS) that its stat
+    alone cannot prove it unchanged: then the caller must really build.
     """
     skipped = {str(p) for p in skip}
     parts: list[object] = list(extra)
+    racy = False
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".")
                          and os.path.join(folder, d) not in skipped)
         for name in sorted(files):
             path = os.path.join(folder, name)
             sig = signature(path)
-            if recorded_ns is not None and is_racy(sig, recorded_ns):
-                return None
+            racy = racy or is_racy(sig, recorded_ns)
             parts += [path, sig]
-    return digest(*parts)
+    return digest(*parts), racy
 
 
 # --- the session ------------------------------------------------------------------
@@ -402,5 +408,36 @@ class BuildSession:
     """
     episodes: EpisodeStore | None = None
     manifests: dict[str, Manifest] = field(default_factory=dict)
-    renderer: Any = None          # the last Renderer, reused while its key holds
-    renderer_key: str = ""
+    templates: dict[str, bytes] = field(default_factory=dict)   # compiled, by source hash
+    site: Any = None              # the last Site built, returned when nothing changed
+
+
+def template_cache(folder: Path | None, memory: dict[str, bytes]) -> Any:
+    """A Jinja2 bytecode cache: in `memory`, and sealed on disk under `folder`.
+
+    Compiled templates are code; a foreign or tampered file fails the seal and the
+    template is compiled afresh.
+    """
+    import jinja2
+
+    class SealedBytecodeCache(jinja2.BytecodeCache):
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            name = digest(bucket.key, bucket.checksum, code_fingerprint())[:32]
+            data = memory.get(name)
+            if data is None and folder is not None:
+                data = read_sealed(folder / name)
+            if data is not None:
+                memory[name] = data
+                bucket.bytecode_from_string(data)
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            name = digest(bucket.key, bucket.checksum, code_fingerprint())[:32]
+            data = bucket.bytecode_to_string()
+            memory[name] = data
+            if folder is not None:
+                try:
+                    write_atomic(folder / name, seal(data))
+                except OSError as exc:
+                    log.debug("template cache not saved: %s", exc)
+
+    return SealedBytecodeCache()

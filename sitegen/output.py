@@ -11,13 +11,20 @@ import ctypes.util
 import logging
 import os
 import shutil
+import stat
 from pathlib import Path, PurePosixPath
+from typing import Callable, Iterable
 
+from sitegen.cache import FileRecord, digest, episode_fingerprint, record_for
 from sitegen.errors import SitegenError
+from sitegen.model import Episode
 
 log = logging.getLogger(__name__)
 
 MARKER = ".sitegen-output"
+# Up to this many changed files (or a quarter of the site) are moved into the live
+# folder one by one; more, and a whole new folder is swapped in.
+IN_PLACE_MIN = 200
 _RENAME_EXCHANGE = 2
 
 
@@ -55,9 +62,17 @@ def safe_relpath(rel: str) -> str:
 
 
 class Staging:
-    """A folder being filled; `commit` swaps it into place, `discard` removes it."""
+    """A folder being filled; `commit` swaps it into place, `discard` removes it.
 
-    def __init__(self, target: Path):
+    With `previous` (the last build's manifest of this target), a file whose key
+    is unchanged is kept instead of rewritten (`reuse`, `cached`). `commit` then
+    either swaps in a whole new folder (kept files hard-linked into it) or, when
+    only a few files changed, moves just those into the live folder, each with one
+    atomic rename, after every phase has succeeded.
+    """
+
+    def __init__(self, target: Path, previous: dict[str, FileRecord] | None = None,
+                 scope: str = ""):
         self.target = target.resolve()
         self.target.parent.mkdir(parents=True, exist_ok=True)
         recover(self.target)
@@ -65,32 +80,100 @@ class Staging:
         if self.root.exists():
             shutil.rmtree(self.root)
         self.root.mkdir()
-        (self.root / MARKER).write_text("built by sitegen; replaced as a whole on each build\n")
-        self.written: set[str] = set()
+        self.previous = previous or {}
+        self.scope = scope
+        self.written: set[str] = set()           # every file of the new output
+        self.kept: dict[str, FileRecord] = {}     # unchanged, left where they are
+        self.keys: dict[str, str | None] = {}     # staged files and their keys
+        self.linked: set[str] = set()
+        self.records: dict[str, FileRecord] = {}  # after commit: the new manifest
+        self.changed: list[str] = []              # after commit: written or removed
+        self.in_place = False
+        self.write(MARKER, "built by sitegen; replaced as a whole on each build\n")
 
-    def path(self, rel: str) -> Path:
+    def path(self, rel: str, key: str | None = None) -> Path:
         rel = safe_relpath(rel)
         self.written.add(rel)
+        self.kept.pop(rel, None)
+        self.linked.discard(rel)
+        self.keys[rel] = key
         full = self.root / rel
-        full.parent.mkdir(parents=True, exist_ok=True)
+        if full.exists():  # never write through a hard link into a published file
+            full.unlink()
+        else:
+            full.parent.mkdir(parents=True, exist_ok=True)
         return full
 
-    def write(self, rel: str, data: str | bytes) -> None:
+    def write(self, rel: str, data: str | bytes, key: str | None = None) -> None:
         payload = data.encode("utf-8") if isinstance(data, str) else data
-        with open(self.path(rel), "wb") as handle:
+        with open(self.path(rel, key), "wb") as handle:
             handle.write(payload)
 
     def link(self, rel: str, source: Path) -> None:
         """Publish an existing file (audio, a cached page): hard link, else copy."""
         dest = self.path(rel)
-        if dest.exists():  # two episodes may share one audio file
-            dest.unlink()
         try:
             os.link(source, dest)
+            self.linked.add(safe_relpath(rel))
         except OSError:
             shutil.copyfile(source, dest)
 
+    def key(self, rel: str, depends_on: Iterable[object]) -> str:
+        """The key of `rel`: the build's scope plus what the file is made from."""
+        parts = [episode_fingerprint(p) if isinstance(p, Episode) else p for p in depends_on]
+        return digest(self.scope, rel, *parts)
+
+    def reuse(self, rel: str, key: str) -> bool:
+        """Keep the published `rel` if it was made from `key` and is untouched since."""
+        rel = safe_relpath(rel)
+        record = self.previous.get(rel)
+        if record is None or record.key != key or rel in self.written:
+            return False
+        if not record.matches(self.target / rel):
+            return False
+        self.written.add(rel)
+        self.kept[rel] = record
+        return True
+
+    def cached(self, rel: str, depends_on: Iterable[object],
+               produce: Callable[[], str | bytes]) -> bool:
+        """Write `produce()` to `rel` unless an unchanged copy is kept; True when kept.
+
+        `depends_on` must name everything the file is made from besides the scope
+        (site config, theme, sitegen's code): episodes (by fingerprint), strings...
+        """
+        key = self.key(rel, depends_on)
+        if self.reuse(rel, key):
+            return True
+        self.write(rel, produce(), key)
+        return False
+
+    @property
+    def staged(self) -> list[str]:
+        return sorted(self.keys)
+
     def commit(self) -> None:
+        if self._can_update_in_place():
+            self.in_place = True
+            self._update_in_place()
+        else:
+            self._swap()
+
+    def _can_update_in_place(self) -> bool:
+        marker = self.previous.get(MARKER)
+        if marker is None or not marker.matches(self.target / MARKER):
+            return False
+        return len(self.keys) <= max(IN_PLACE_MIN, len(self.written) // 4)
+
+    def _swap(self) -> None:
+        for rel in sorted(self.kept):
+            dest = self.root / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(self.target / rel, dest)
+            except OSError:
+                shutil.copyfile(self.target / rel, dest)
+        keys = {rel: self.kept[rel].key for rel in self.kept} | self.keys
         if self.target.exists():
             if not _exchange(self.root, self.target):
                 old = self.target.parent / f".{self.target.name}.sitegen-old-{os.getpid()}"
@@ -100,9 +183,74 @@ class Staging:
             shutil.rmtree(self.root, ignore_errors=True)
         else:
             os.rename(self.root, self.target)
+        self.records = {rel: record_for(self.target / rel, keys[rel]) for rel in keys}
+        self.changed = self.staged + sorted(set(self.previous) - self.written)
+
+    def _update_in_place(self) -> None:
+        """Move the changed files into the live folder, then drop the ones now gone."""
+        records = dict(self.kept)
+        for rel in self.staged:
+            src, dest = self.root / rel, self.target / rel
+            if not self._same(rel, src, dest):
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                if dest.is_dir():
+                    shutil.rmtree(dest)
+                os.replace(src, dest)
+                self.changed.append(rel)
+            records[rel] = record_for(dest, self.keys[rel])
+        for rel in sorted(published_files(self.target) - self.written, reverse=True):
+            _remove(self.target, rel)
+            self.changed.append(rel)
+        shutil.rmtree(self.root, ignore_errors=True)
+        self.records = records
+
+    def _same(self, rel: str, src: Path, dest: Path) -> bool:
+        """Is the published file already exactly what was staged?"""
+        if rel not in self.previous:
+            return False
+        try:
+            a, b = os.stat(src), os.stat(dest)
+        except OSError:
+            return False
+        if rel in self.linked:
+            return (a.st_ino, a.st_dev) == (b.st_ino, b.st_dev)
+        if a.st_size != b.st_size or not stat.S_ISREG(b.st_mode):
+            return False
+        with open(src, "rb") as one, open(dest, "rb") as other:
+            return one.read() == other.read()
 
     def discard(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def published_files(target: Path) -> set[str]:
+    """Every file (and symlink) under `target`, as relative POSIX paths."""
+    found: set[str] = set()
+    prefix = len(str(target)) + 1
+    for folder, dirs, files in os.walk(target):
+        rel_folder = folder[prefix:].replace(os.sep, "/")
+        links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
+        for name in files + links:
+            found.add(f"{rel_folder}/{name}" if rel_folder else name)
+    return found
+
+
+def _remove(target: Path, rel: str) -> None:
+    """Delete a published file and the folders it leaves empty."""
+    path = target / rel
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except (IsADirectoryError, PermissionError):
+        return
+    parent = path.parent
+    while parent != target:
+        try:
+            parent.rmdir()
+        except OSError:
+            return
+        parent = parent.parent
 
 
 def recover(target: Path) -> None:

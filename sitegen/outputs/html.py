@@ -1,26 +1,175 @@
-"""The HTML pages, the theme's static files and local audio."""
+"""The HTML pages, the theme's static files and local audio.
+
+Every page is keyed by what it is made from, so a rebuild keeps the pages whose
+inputs did not change: an episode page by its episode and its two neighbours,
+a list page by a fingerprint of its whole context. Theme, config, speaker
+colours and sitegen's code are in every key through `staging.scope`. When many
+episode pages must be rendered, worker processes share the work.
+"""
 from __future__ import annotations
 
-from sitegen.model import Site
+import logging
+import multiprocessing
+import os
+import threading
+from dataclasses import fields, is_dataclass
+from typing import Any, Callable, Iterator
+
+from sitegen.cache import episode_fingerprint
+from sitegen.errors import SitegenError
+from sitegen.model import Episode, Site
 from sitegen.output import Staging
 from sitegen.render.context import Renderer
-from sitegen.render.pages import (Page, episode_page, home_pages, not_found_page,
+from sitegen.render.pages import (Page, episode_page, episode_url, home_pages, not_found_page,
                                   search_page, speaker_pages)
 
+log = logging.getLogger(__name__)
 
-def all_pages(site: Site, renderer: Renderer) -> list[Page]:
+PARALLEL_MIN = 24      # fewer episode pages than this render in the build process
+CHUNK = 8
+
+# What forked workers render from; set only while a pool is running.
+_JOB: tuple[Site, Renderer] | None = None
+
+
+def list_pages(site: Site, renderer: Renderer) -> list[Page]:
     pages = list(home_pages(site))
-    pages += [episode_page(site, episode, renderer.styles, index)
-              for index, episode in enumerate(site.episodes)]
     pages += list(speaker_pages(site, renderer.styles))
     pages.append(search_page(site))
     pages.append(not_found_page(site))
     return pages
 
 
+def all_pages(site: Site, renderer: Renderer) -> list[Page]:
+    pages = list_pages(site, renderer)
+    pages += [episode_page(site, episode, renderer.styles, index)
+              for index, episode in enumerate(site.episodes)]
+    return pages
+
+
+def episode_path(episode: Episode) -> str:
+    return f"{episode_url(episode)}index.html"
+
+
+def episode_dependencies(site: Site, index: int) -> list[object]:
+    """An episode page shows its episode and links its newer and older neighbours."""
+    episodes = site.episodes
+    newer = episodes[index - 1] if index > 0 else None
+    older = episodes[index + 1] if index + 1 < len(episodes) else None
+    return ["episode.html", episodes[index], newer, older]
+
+
 def write_pages(site: Site, renderer: Renderer, staging: Staging) -> None:
-    for page in all_pages(site, renderer):
-        staging.write(page.path, renderer.render(page))
+    fingerprint = context_fingerprinter()
+    for page in list_pages(site, renderer):
+        staging.cached(page.path, [page.template, page.url, fingerprint(page.context)],
+                       lambda page=page: renderer.render(page))
+    todo: list[tuple[int, str, str]] = []
+    for index, episode in enumerate(site.episodes):
+        rel = episode_path(episode)
+        key = staging.key(rel, episode_dependencies(site, index))
+        if not staging.reuse(rel, key):
+            todo.append((index, rel, key))
+    render_episode_pages(site, renderer, staging, todo)
+
+
+def render_episode_pages(site: Site, renderer: Renderer, staging: Staging,
+                         todo: list[tuple[int, str, str]]) -> None:
+    workers = worker_count(len(todo))
+    if workers > 1:
+        try:
+            _render_parallel(site, renderer, staging, todo, workers)
+            return
+        except (OSError, _WorkerFailed) as exc:  # redo in-process: a real error surfaces there
+            log.debug("parallel rendering failed (%s); rendering in-process", exc)
+    for index, rel, key in todo:
+        staging.write(rel, _render_episode(site, renderer, index), key)
+
+
+def worker_count(pages: int) -> int:
+    """Worker processes for `pages` pages: fork only from a single-threaded process."""
+    if pages < PARALLEL_MIN or threading.active_count() > 1:
+        return 1
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    wanted = os.environ.get("SITEGEN_JOBS")
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    count = int(wanted) if wanted and wanted.isdigit() else (cpus or 1)
+    return max(1, min(count, pages // CHUNK))
+
+
+class _WorkerFailed(SitegenError):
+    pass
+
+
+def _render_episode(site: Site, renderer: Renderer, index: int) -> str:
+    return renderer.render(episode_page(site, site.episodes[index], renderer.styles, index))
+
+
+def _render_parallel(site: Site, renderer: Renderer, staging: Staging,
+                     todo: list[tuple[int, str, str]], workers: int) -> None:
+    global _JOB
+    jobs = [(index, str(staging.path(rel, key))) for index, rel, key in todo]
+    chunks = [jobs[i:i + CHUNK] for i in range(0, len(jobs), CHUNK)]
+    _JOB = (site, renderer)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for failed in pool.imap_unordered(_render_chunk, chunks):
+                if failed:
+                    raise _WorkerFailed(failed)
+    finally:
+        _JOB = None
+
+
+def _render_chunk(jobs: list[tuple[int, str]]) -> str:
+    """In a worker: render and write pages; a failure is reported, never raised."""
+    assert _JOB is not None
+    site, renderer = _JOB
+    for index, path in jobs:
+        try:
+            html = _render_episode(site, renderer, index)
+            with open(path, "wb") as handle:
+                handle.write(html.encode("utf-8"))
+        except Exception as exc:  # the parent re-renders in-process to report it properly
+            return f"{site.episodes[index].source.name}: {exc}"
+    return ""
+
+
+def context_fingerprinter() -> Callable[[Any], str]:
+    """A function giving a stable text for a page context; episodes by fingerprint.
+
+    Anything without a stable text (an object's default repr holds its address)
+    makes a key that never matches, so such a page is always re-rendered.
+    """
+    memo: dict[int, str] = {}
+
+    def episode(value: Episode) -> str:
+        found = memo.get(id(value))
+        if found is None:
+            found = memo[id(value)] = episode_fingerprint(value)
+        return found
+
+    def walk(value: Any) -> Iterator[str]:
+        if isinstance(value, Episode):
+            yield episode(value)
+        elif isinstance(value, dict):
+            for key in sorted(value, key=str):
+                yield repr(key)
+                yield from walk(value[key])
+            yield "}"
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                yield from walk(item)
+            yield "]"
+        elif is_dataclass(value) and not isinstance(value, type):
+            yield type(value).__name__
+            for item in fields(value):
+                yield from walk(getattr(value, item.name))
+            yield ")"
+        else:
+            yield f"{type(value).__name__}:{value!r}"
+
+    return lambda context: "\x1f".join(walk(context))
 
 
 def write_assets(site: Site, renderer: Renderer, staging: Staging) -> None:

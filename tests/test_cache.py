@@ -1,0 +1,262 @@
+"""The build cache never shows stale output: every kind of edit reaches the site.
+
+No timing here: these tests check what a cached build writes, against what a
+cold build (no cache at all) writes from the same input.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sitegen import cache
+from sitegen.build import BuildOptions, BuildSession, build
+from sitegen.cache import CACHE_DIR, EpisodeStore, seal, unseal
+from sitegen.source import episode as episode_source
+
+BRIDGES = "2026-01-14-how-bridges-stand-up.md"
+BRIDGES_PAGE = "episodes/how-bridges-stand-up/index.html"
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def cold_tree(site: Path, tmp: Path, **options: object) -> dict[str, bytes]:
+    """What a build with no cache and no previous output writes for `site` now."""
+    fresh = tmp / "cold-copy"
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns(CACHE_DIR, "public"))
+    build(BuildOptions(site_dir=fresh, output_dir=fresh / "public", **options))
+    return tree(fresh / "public")
+
+
+def assert_same_as_cold(site: Path, out: Path, tmp: Path, **options: object) -> None:
+    built, cold = tree(out), cold_tree(site, tmp, **options)
+    assert sorted(built) == sorted(cold)
+    different = [rel for rel in built if built[rel] != cold[rel]]
+    assert not different, f"cached output differs from a cold build in {different[:5]}"
+
+
+@pytest.fixture
+def site(example_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    cache._secret.cache_clear()
+    return example_site
+
+
+def make(site: Path, session: BuildSession | None = None, **options: object):
+    return build(BuildOptions(site_dir=site, output_dir=site / "public", **options),
+                 session=session)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def page(site: Path, rel: str) -> str:
+    return (site / "public" / rel).read_text(encoding="utf-8")
+
+
+def test_a_second_build_changes_nothing_and_matches_a_cold_build(site: Path, tmp_path: Path):
+    first = make(site)
+    before = {rel: os.stat(site / "public" / rel).st_ino for rel in tree(site / "public")}
+    second = make(site)
+    assert second.files == first.files and second.pages == first.pages
+    assert second.episodes == len(second.site.episodes) == first.episodes
+    after = {rel: os.stat(site / "public" / rel).st_ino for rel in tree(site / "public")}
+    assert after == before  # nothing rewritten
+    assert_same_as_cold(site, site / "public", tmp_path)
+
+
+def test_an_edited_turn_shows_everywhere_and_output_matches_cold(site: Path, tmp_path: Path):
+    make(site)
+    edit(site / "content/episodes" / BRIDGES, "Hello and welcome to Load Path",
+         "Hello and welcome to Edited Path")
+    result = make(site)
+    assert not result.up_to_date
+    assert "welcome to Edited Path" in page(site, BRIDGES_PAGE)
+    assert BRIDGES_PAGE in result.changed
+    assert_same_as_cold(site, site / "public", tmp_path)
+
+
+def test_reverting_an_edit_restores_the_first_output(site: Path):
+    make(site)
+    original = tree(site / "public")
+    path = site / "content/episodes" / BRIDGES
+    text = path.read_text(encoding="utf-8")
+    edit(path, "hand it, piece by piece", "hand it, bit by bit")
+    make(site)
+    assert tree(site / "public") != original
+    path.write_text(text, encoding="utf-8")
+    make(site)
+    assert tree(site / "public") == original
+
+
+def test_a_speaker_changed_in_site_yaml_shows_on_every_page(site: Path, tmp_path: Path):
+    make(site)
+    host_mark = 'Helen Osei<span class="role"> (host)'
+    assert host_mark not in page(site, BRIDGES_PAGE)
+    edit(site / "site.yaml", "helen: {name: Helen Osei, role: guest, url: https://example.com/",
+         "helen: {name: Helen Osei, role: host, url: https://example.org/")
+    make(site)
+    assert host_mark in page(site, BRIDGES_PAGE)
+    assert "https://example.org/people/helen-osei" in page(site, "speakers/helen-osei/index.html")
+    assert_same_as_cold(site, site / "public", tmp_path)
+
+
+def test_a_template_edit_reaches_every_episode_page(site: Path, tmp_path: Path):
+    make(site)
+    template = site / "themes/default/templates/episode.html"
+    edit(template, '<article class="episode"', '<article data-edited="yes" class="episode"')
+    make(site)
+    pages = list((site / "public/episodes").glob("*/index.html"))
+    assert pages and all('data-edited="yes"' in p.read_text(encoding="utf-8") for p in pages)
+    assert_same_as_cold(site, site / "public", tmp_path)
+
+
+def test_a_stylesheet_edit_changes_its_hashed_name_on_every_page(site: Path, tmp_path: Path):
+    make(site)
+    css = site / "themes/default/static/style.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n.edited{color:red}\n", encoding="utf-8")
+    make(site)
+    sheets = list((site / "public/static").glob("style.*.css"))
+    assert len(sheets) == 1 and ".edited{color:red}" in sheets[0].read_text(encoding="utf-8")
+    assert sheets[0].name in page(site, BRIDGES_PAGE)
+    assert sheets[0].name in page(site, "index.html")
+    assert_same_as_cold(site, site / "public", tmp_path)
+
+
+def test_a_site_yaml_change_rebuilds_every_page(site: Path, tmp_path: Path):
+    make(site)
+    edit(site / "site.yaml", "title: Load Path", "title: Load Path Weekly")
+    make(site)
+    for rel in ("index.html", BRIDGES_PAGE, "speakers/index.html", "404.html"):
+        assert "Load Path Weekly" in page(site, rel), rel
+    assert_same_as_cold(site, site / "public", tmp_path)
+
+
+def test_a_deleted_episode_disappears(site: Path, tmp_path: Path):
+    make(site)
+    assert (site / "public" / BRIDGES_PAGE).exists()
+    (site / "content/episodes" / BRIDGES).unlink()
+    make(site)
+    assert not (site / "public/episodes/how-bridges-stand-up").exists()
+    assert "how-bridges-stand-up" not in page(site, "index.html")
+    assert "how-bridges-stand-up" not in (site / "public/sitemap.xml").read_text()
+    assert_same_as_cold(site, site / "public", tmp_path)
+
+
+def test_a_changed_audio_file_updates_the_duration(site: Path, tmp_path: Path):
+    make(site)
+    audio = site / "content/audio"
+    shutil.copyfile(audio / "the-humble-zipper.mp3", audio / "how-bridges-stand-up.mp3")
+    make(site)
+    assert_same_as_cold(site, site / "public", tmp_path)
+
+
+def test_drafts_flag_is_part_of_the_key(site: Path):
+    without = make(site)
+    with_drafts = make(site, drafts=True)
+    assert with_drafts.episodes == without.episodes + 1
+    again = make(site)
+    assert again.episodes == without.episodes
+    assert not again.up_to_date
+
+
+def test_a_tampered_output_file_is_rebuilt(site: Path):
+    make(site)
+    target = site / "public" / BRIDGES_PAGE
+    target.write_text("defaced", encoding="utf-8")
+    make(site)
+    assert "How Bridges Stand Up" in target.read_text(encoding="utf-8")
+
+
+def test_a_corrupt_cache_is_ignored(site: Path, tmp_path: Path):
+    make(site)
+    files = [p for p in (site / CACHE_DIR).rglob("*") if p.is_file()]
+    assert files
+    for path in files:
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        path.write_bytes(bytes(data))
+    edit(site / "content/episodes" / BRIDGES, "Hello and welcome to Load Path", "Hello, corrupt cache")
+    make(site)
+    assert "Hello, corrupt cache" in page(site, BRIDGES_PAGE)
+    assert_same_as_cold(site, site / "public", tmp_path)
+
+
+def test_a_foreign_cache_is_never_loaded(site: Path, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch):
+    make(site)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "someone-else"))
+    cache._secret.cache_clear()
+    parsed: list[Path] = []
+    real = episode_source.parse_episode
+
+    def counting(text, path, config, problems):
+        parsed.append(path)
+        return real(text, path, config, problems)
+
+    monkeypatch.setattr(episode_source, "parse_episode", counting)
+    make(site)
+    assert len(parsed) == len(list((site / "content/episodes").glob("*.md")))
+
+
+def test_seal_rejects_tampering_and_other_keys():
+    blob = seal(b"payload")
+    assert unseal(blob) == b"payload"
+    assert unseal(blob[:-1] + b"X") is None
+    assert unseal(b"garbage") is None
+    assert unseal(blob.replace(cache.FORMAT, b"sitegen-cache-0\n")) is None
+
+
+def test_unchanged_episodes_are_not_reparsed(site: Path, monkeypatch: pytest.MonkeyPatch):
+    make(site)
+    parsed: list[str] = []
+    real = episode_source.parse_episode
+
+    def counting(text, path, config, problems):
+        parsed.append(path.name)
+        return real(text, path, config, problems)
+
+    monkeypatch.setattr(episode_source, "parse_episode", counting)
+    edit(site / "content/episodes" / BRIDGES, "Hello and welcome to Load Path", "Hello, welcome back")
+    make(site)
+    assert parsed == [BRIDGES]
+
+
+def test_a_session_keeps_episodes_in_memory_and_sees_edits(site: Path, tmp_path: Path):
+    session = BuildSession()
+    make(site, session)
+    assert isinstance(session.episodes, EpisodeStore) and session.episodes.entries
+    edit(site / "content/episodes" / BRIDGES, "Hello and welcome to Load Path", "Hello, session")
+    result = make(site, session)
+    assert "Hello, session" in page(site, BRIDGES_PAGE)
+    assert result.site.episodes[-1].title == "How Bridges Stand Up"
+    assert any("Hello, session" in t.text for t in result.site.episodes[-1].turns)
+    shutil.rmtree(site / CACHE_DIR)  # the session alone must stay correct
+    edit(site / "content/episodes" / BRIDGES, "Hello, session", "Hello, again")
+    make(site, session)
+    assert "Hello, again" in page(site, BRIDGES_PAGE)
+    assert_same_as_cold(site, site / "public", tmp_path)
+
+
+def test_a_failed_build_keeps_the_previous_output_and_cache_usable(site: Path, tmp_path: Path):
+    make(site)
+    before = tree(site / "public")
+    path = site / "content/episodes" / BRIDGES
+    good = path.read_text(encoding="utf-8")
+    path.write_text(good.replace("title: How Bridges", "title: [unclosed", 1), encoding="utf-8")
+    with pytest.raises(Exception):
+        make(site)
+    assert tree(site / "public") == before
+    path.write_text(good.replace("Hello and welcome to Load Path", "Hello, fixed"), encoding="utf-8")
+    make(site)
+    assert "Hello, fixed" in page(site, BRIDGES_PAGE)
+    assert_same_as_cold(site, site / "public", tmp_path)
