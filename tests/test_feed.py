@@ -336,3 +336,11 @@ def test_long_notes_keep_description_under_4000_bytes(example_site, tmp_path):
     # relative links in the notes become absolute: apps show notes outside the site
     assert 'href="https://example.com/reading/199"' in content
     assert "Paragraph 199 about pumps, boilers &amp; " in content
+
+
+def test_drafts_stay_out_of_the_feed_even_in_a_drafts_build(example_site, tmp_path):
+    out = tmp_path / "out"
+    tree = etree.fromstring(build_feed(example_site, out, drafts=True))
+    titles = [t.text for t in tree.iterfind("channel/item/title")]
+    assert len(titles) == 4 and "The Humble Zipper" not in titles
+    assert (out / "episodes" / "the-humble-zipper" / "transcript.vtt").is_file()

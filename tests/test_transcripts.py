@@ -291,3 +291,14 @@ def test_turns_out_of_order_still_give_positive_cues(example_site):
     cues = episode_cues(episode)
     assert all(c.end > c.start for c in cues)
     assert vtt(cues).count(" --> ") == len(cues)
+
+
+@pytest.mark.parametrize("paragraph, words", [
+    ("1. First we heat it.", "1. First we heat it."),
+    ("- a dash, then *emphasis* and `code`", "- a dash, then emphasis and code"),
+    ("see [the guide](https://example.com/g) & more", "see the guide & more"),
+    ("> not a quote <here>", "> not a quote <here>"),
+])
+def test_transcript_paragraphs_are_inline_markdown(paragraph, words):
+    from sitegen.outputs.transcripts import inline_text
+    assert inline_text(paragraph) == words

@@ -101,8 +101,13 @@ def audio_problems(episode: Episode) -> list[Problem]:
     return problems.items
 
 
+def feed_episodes(site: Site) -> tuple[Episode, ...]:
+    """The feed's items: never drafts, even in a `--drafts` preview build."""
+    return tuple(e for e in site.episodes if not e.draft)
+
+
 def feed_problems(site: Site) -> list[Problem]:
-    return [p for episode in site.episodes for p in audio_problems(episode)]
+    return [p for episode in feed_episodes(site) for p in audio_problems(episode)]
 
 
 def _cdata_safe(text: str) -> str:
@@ -186,7 +191,8 @@ def _channel(site: Site) -> FeedGenerator:
     fg.generator("sitegen")
     if config.copyright:
         fg.copyright(config.copyright)
-    latest = site.episodes[0].date if site.episodes else _NO_EPISODES_DATE
+    episodes = feed_episodes(site)
+    latest = episodes[0].date if episodes else _NO_EPISODES_DATE
     fg.lastBuildDate(latest)
     fg.pubDate(latest)
     _itunes_channel(site, fg)
@@ -275,7 +281,7 @@ def feed_xml(site: Site) -> bytes:
     if problems:
         raise BuildError(problems)
     fg = _channel(site)
-    for episode in site.episodes:
+    for episode in feed_episodes(site):
         _item(site, fg, episode)
     return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
 
