@@ -344,3 +344,28 @@ def test_drafts_stay_out_of_the_feed_even_in_a_drafts_build(example_site, tmp_pa
     titles = [t.text for t in tree.iterfind("channel/item/title")]
     assert len(titles) == 4 and "The Humble Zipper" not in titles
     assert (out / "episodes" / "the-humble-zipper" / "transcript.vtt").is_file()
+
+
+def test_characters_xml_cannot_carry_are_located(example_site, tmp_path, capsys):
+    path = episode_file(example_site, "nine-bars")
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    notes_line = next(i for i, line in enumerate(lines, 1) if line.startswith("Tom has owned"))
+    path.write_text(text.replace("Tom has owned", "Tom\x0c has owned", 1), encoding="utf-8")
+    code = main(["build", "--site", str(example_site), "--output", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"{path.name}:{notes_line}: error: the show notes contain U+000C" in err
+    assert "Traceback" not in err
+
+
+def test_cdata_end_marker_in_notes_keeps_the_feed_valid(example_site, tmp_path):
+    path = episode_file(example_site, "nine-bars")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Tom has owned", "Arrays like `a[b[0]]>1` and ]]> appear. "
+                                 "Tom has owned", 1), encoding="utf-8")
+    xml = build_feed(example_site, tmp_path / "out")
+    parsed = feedparser.parse(xml)
+    assert not parsed.bozo
+    entry = next(e for e in parsed.entries if e.id == "1fa689aa-0d67-478d-8963-71f7150f0a28")
+    assert "a[b[0]]&gt;1" in entry.content[0].value

@@ -38,6 +38,8 @@ PERSON_ROLES = {"host": "host", "guest": "guest"}   # "other" has no taxonomy ro
 CAPTION_FORMATS = ("vtt", "srt")
 _NO_EPISODES_DATE = datetime(2000, 1, 1, tzinfo=timezone.utc)
 _URL_ATTRIBUTE = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
+# Characters XML 1.0 cannot carry at all (lxml refuses them).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def feed_url(config: SiteConfig) -> str:
@@ -106,8 +108,50 @@ def feed_episodes(site: Site) -> tuple[Episode, ...]:
     return tuple(e for e in site.episodes if not e.draft)
 
 
+def _episode_texts(episode: Episode) -> list[tuple[str, str, int | None]]:
+    """(what, text, line) of everything the feed copies from an episode file."""
+    source = episode.source
+    texts = [("title", episode.title, key_line(source, "title")),
+             ("summary", episode.summary, key_line(source, "summary"))]
+    texts += [("speaker name", s.name, key_line(source, "speakers")) for s in episode.speakers]
+    texts += [("chapter title", c.title, c.line) for c in episode.chapters]
+    texts += [("link title", link.title, key_line(source, "links")) for link in episode.links]
+    return texts
+
+
+def _bad_character(text: str) -> str | None:
+    match = _NOT_XML.search(text)
+    return f"U+{ord(match.group()):04X}" if match else None
+
+
+def xml_problems(site: Site) -> list[Problem]:
+    """Control characters (a form feed pasted into the notes...) that XML cannot carry."""
+    problems = Problems()
+    hint = "delete the invisible character; editors show it as a box or ^L"
+    config = site.config
+    for key in ("title", "description", "author", "copyright"):
+        bad = _bad_character(getattr(config, key))
+        if bad:
+            source = config.root / "site.yaml"
+            problems.error(f"{key} contains {bad}, which a feed cannot carry", source,
+                           key_line(source, key), hint)
+    for episode in feed_episodes(site):
+        for what, text, line in _episode_texts(episode):
+            bad = _bad_character(text)
+            if bad:
+                problems.error(f"{what} contains {bad}, which a feed cannot carry",
+                               episode.source, line, hint)
+        match = _NOT_XML.search(episode.notes)
+        if match:
+            line = episode.notes_line + episode.notes[:match.start()].count("\n")
+            problems.error(f"the show notes contain U+{ord(match.group()):04X}, which a "
+                           "feed cannot carry", episode.source, line, hint)
+    return problems.items
+
+
 def feed_problems(site: Site) -> list[Problem]:
-    return [p for episode in feed_episodes(site) for p in audio_problems(episode)]
+    problems = [p for episode in feed_episodes(site) for p in audio_problems(episode)]
+    return problems + xml_problems(site)
 
 
 def _cdata_safe(text: str) -> str:
