@@ -10,6 +10,8 @@ import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sitegen.build import BuildOptions, load_site
 from sitegen.cli import main
@@ -227,3 +229,17 @@ def test_numbered_title_warns(example_site, capsys):
     assert f"{NINE}:2: warning: title 'Episode 2: Nine Bars' repeats the episode number" \
         in output
     assert main(["check", "--site", str(example_site), "--strict"]) == 1
+
+
+@given(st.binary(max_size=300), st.sampled_from([b"\xff\xd8", b"\x89PNG\r\n\x1a\n", b""]))
+def test_image_info_never_hangs_or_raises_on_garbage(tmp_path_factory, data, prefix):
+    path = tmp_path_factory.mktemp("img") / "x.jpg"
+    path.write_bytes(prefix + data)
+    info = image_info(path)
+    assert info is None or (info.kind in ("png", "jpeg") and info.width >= 0)
+
+
+def test_corrupt_jpeg_segment_length_is_not_an_endless_loop(tmp_path):
+    path = tmp_path / "x.jpg"
+    path.write_bytes(b"\xff\xd8\xff\xe0\x00\x00\xff\xe0\x00\x01")
+    assert image_info(path) is None

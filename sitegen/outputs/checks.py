@@ -58,6 +58,8 @@ def _jpeg_info(handle) -> ImageInfo | None:
         if len(size_bytes) < 2:
             return None
         size = struct.unpack(">H", size_bytes)[0]
+        if size < 2:  # a corrupt length would loop forever
+            return None
         if marker[1] in _SOF_MARKERS:
             frame = handle.read(6)
             if len(frame) < 6:
