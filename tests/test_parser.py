@@ -633,3 +633,36 @@ def test_every_front_matter_key_is_documented() -> None:
     for key in [*EPISODE_FIELDS, *PERSON_FIELDS, "start", "toc"]:
         assert f"`{key}`" in doc, f"docs/format.md does not describe {key!r}"
     assert "\n## Transcript\n" in doc
+
+
+# ---- properties: whole files -------------------------------------------------------
+
+yamlish = st.text(alphabet=st.sampled_from(list("abt:-[]{}&*!|>'\"#%@ ,.0123456789\n\t\\?")),
+                  max_size=200)
+FRONT_KEYS = ["title", "date", "audio", "speakers", "chapters", "links", "number", "guid",
+              "duration", "slug", "explicit", "draft", "type", "image", "season"]
+
+
+@st.composite
+def episode_files(draw) -> str:
+    lines = []
+    for key in draw(st.lists(st.sampled_from(FRONT_KEYS), max_size=8, unique=True)):
+        lines.append(f"{key}:{draw(yamlish)}")
+    body = draw(st.text(max_size=300))
+    return "---\n" + "\n".join(lines) + "\n---\n" + body
+
+
+@given(st.one_of(st.text(max_size=500), episode_files()))
+def test_parse_episode_returns_an_episode_or_located_errors(text: str) -> None:
+    config = SiteConfig(root=Path("/nonexistent-site"), title="S", description="D",
+                        base_url="https://example.org/")
+    problems = Problems()
+    episode = parse_episode(text, Path("any.md"), config, problems)
+    if episode is None:
+        assert problems.errors
+    else:
+        assert problems.errors == []
+    for problem in problems.items:
+        assert problem.path == Path("any.md")
+        assert problem.line is None or 1 <= problem.line <= text.count("\n") + 2, \
+            problem.format()
