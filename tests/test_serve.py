@@ -18,7 +18,7 @@ import pytest
 
 from sitegen.output import Staging
 from sitegen.serve.devserver import DevServer, ServeOptions
-from sitegen.serve.livereload import LiveReload, StreamsFull
+from sitegen.serve.livereload import LiveReload, StreamsFull, reload_scope
 from sitegen.serve.paths import Refused, parse_request_path
 from sitegen.serve.ranges import ByteRange, Unsatisfiable, parse_range
 from sitegen.serve.server import DevHTTPServer
@@ -38,7 +38,8 @@ def served(tmp_path: Path) -> Iterator[tuple[Path, str, LiveReload]]:
     files = {
         "index.html": b'<html><body>home<script src="/_sitegen/livereload.js" defer>'
                       b"</script></body></html>",
-        "404.html": b"<html><body>no such page</body></html>",
+        "404.html": b'<html><body>no such page<script src="/_sitegen/livereload.js" defer>'
+                    b"</script></body></html>",
         "episodes/one/index.html": b"<html><body>episode one</body></html>",
         "episodes/one/transcript.vtt": b"WEBVTT\n\n00:00.000 --> 00:01.000\nhi\n",
         "episodes/one/transcript.srt": b"1\n00:00:00,000 --> 00:00:01,000\nhi\n",
@@ -52,7 +53,7 @@ def served(tmp_path: Path) -> Iterator[tuple[Path, str, LiveReload]]:
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(data)
     (root / "escape.txt").symlink_to(tmp_path / "secret.txt")
-    hub = LiveReload(heartbeat=1.0, max_streams=3)
+    hub = LiveReload(heartbeat=1.0, max_streams=4)
     with running(DevHTTPServer(("127.0.0.1", 0), lambda: root, hub)) as address:
         yield root, address, hub
 
@@ -210,9 +211,11 @@ def test_missing_page_gets_the_sites_404_page_with_status_404(served):
 def test_pages_learn_the_build_they_were_served_at(served):
     _, address, hub = served
     _, headers, body = get(address, "/")
-    assert f'src="/_sitegen/livereload.js?b={hub.build_id}"'.encode() in body
+    assert f'src="/_sitegen/livereload.js?b={hub.build_id}&amp;p=index.html"'.encode() in body
     assert headers["content-length"] == str(len(body))
     assert headers["cache-control"] == "no-store"
+    _, _, missing = get(address, "/episodes/none/")
+    assert f"?b={hub.build_id}&amp;p=404.html".encode() in missing
 
 
 # --- traversal -----------------------------------------------------------------------
@@ -292,10 +295,11 @@ def test_a_response_in_flight_during_a_swap_sends_one_builds_bytes(tmp_path: Pat
 class EventClient:
     """A minimal EventSource: reads `event:` names from /_sitegen/events."""
 
-    def __init__(self, address: str, build_id: str | None = None):
+    def __init__(self, address: str, build_id: str | None = None, page: str | None = None):
         host, port = address.split(":")
         self.sock = socket.create_connection((host, int(port)), timeout=5)
         query = f"?b={build_id}" if build_id else ""
+        query += f"&p={page}" if page else ""
         self.sock.sendall(f"GET /_sitegen/events{query} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
         self.buffer = b""
 
@@ -351,6 +355,50 @@ def test_a_page_opened_before_a_build_catches_up_when_its_stream_opens(served):
     stale.close()
 
 
+def test_only_the_pages_a_build_changed_reload(served):
+    _, address, hub = served
+    episode = EventClient(address, hub.build_id, "episodes/one/index.html")
+    home = EventClient(address, hub.build_id, "index.html")
+    hub.publish_success(pages=frozenset({"episodes/one/index.html"}))
+    assert episode.next_event()[0] == "reload"
+    assert home.next_event(0.3) is None
+    hub.publish_success(pages=None)
+    assert home.next_event()[0] == "reload"
+    late = EventClient(address, hub.build_id, "index.html")
+    hub.publish_success(pages=frozenset({"search/"}))
+    search = EventClient(address, "x", "search/index.html")   # another server's page
+    assert late.next_event(0.3) is None
+    assert search.next_event()[0] == "reload"
+    for client in (episode, home, late, search):
+        client.close()
+
+
+def test_missed_builds_reload_only_the_pages_they_changed(served):
+    _, address, hub = served
+    served_at = hub.build_id
+    hub.publish_success(pages=frozenset({"episodes/one/index.html"}))
+    client = EventClient(address, served_at, "index.html")
+    assert client.next_event(0.3) is None
+    client.close()
+    client = EventClient(address, served_at, "episodes/one/index.html")
+    assert client.next_event()[0] == "reload"
+    client.close()
+
+
+@pytest.mark.parametrize("changed,expected", [
+    (["episodes/a/index.html", "index.html"], {"episodes/a/index.html", "index.html"}),
+    (["feed.xml", "sitemap.xml", "robots.txt"], set()),
+    (["episodes/a/transcript.vtt", "episodes/a/chapters.json"], {"episodes/a/"}),
+    (["search/index/manifest.json", "search/index/t/ab12.json"], {"search/"}),
+    (["static/style.0123456789.css"], None),
+    (["episodes/a/index.html", "artwork.png"], None),
+    (["audio/a.mp3"], None),
+])
+def test_reload_scope(changed, expected):
+    scope = reload_scope(changed)
+    assert (scope if scope is None else set(scope)) == expected
+
+
 def test_a_page_opened_during_a_failure_shows_the_overlay_at_once(served):
     _, address, hub = served
     hub.publish_failure([{"file": "content/episodes/x.md", "line": 9, "message": "oops"}])
@@ -362,8 +410,8 @@ def test_a_page_opened_during_a_failure_shows_the_overlay_at_once(served):
 
 def test_event_streams_are_capped_and_dead_clients_free_their_slot(served):
     _, address, hub = served
-    clients = [EventClient(address, hub.build_id) for _ in range(3)]
-    wait_until(lambda: hub.open_streams == 3)
+    clients = [EventClient(address, hub.build_id) for _ in range(hub.max_streams)]
+    wait_until(lambda: hub.open_streams == hub.max_streams)
     status, _, _ = get(address, "/_sitegen/events")
     assert status == 503
     for client in clients:
@@ -460,7 +508,7 @@ def watched(tmp_path: Path, request) -> Iterator[tuple[Path, Debouncer]]:
     (root / "site.yaml").write_text("title: x\n")
     (root / "content" / "episodes" / "a.md").write_text("one\n")
     (root / "README").write_text("not a source\n")
-    debouncer = Debouncer(quiet=0.1)
+    debouncer = Debouncer(quiet=0.25)   # generous: the test machine may be busy
     watcher = Watcher(root, debouncer, poll=getattr(request, "param", False),
                       poll_interval=0.1)
     watcher.start()

@@ -7,8 +7,8 @@
   var OVERLAY_ID = "sitegen-build-error";
   var root = document.documentElement;
   var script = document.currentScript;
-  var build = script ? new URL(script.src, location.href).searchParams.get("b") : null;
-  var url = "/_sitegen/events" + (build ? "?b=" + encodeURIComponent(build) : "");
+  // The server put the build and output file this page came from in the script's URL.
+  var url = "/_sitegen/events" + (script ? new URL(script.src, location.href).search : "");
   var source = new EventSource(url);
 
   source.addEventListener("open", function () {

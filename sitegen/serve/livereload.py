@@ -19,7 +19,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,14 @@ _WAKE_EVERY = 1.0        # seconds between checks that a stream's client is stil
 class Event:
     version: int
     kind: str
-    data: str            # JSON
+    data: str                          # JSON
+    pages: frozenset[str] | None = None  # the pages it concerns (see reload_scope); None: all
+
+    def concerns(self, page: str | None) -> bool:
+        if page is None or self.pages is None:
+            return True
+        return any(page == key or (key.endswith("/") and page.startswith(key))
+                   for key in self.pages)
 
 
 class LiveReload:
@@ -66,20 +73,25 @@ class LiveReload:
         with self._cond:
             return self._streams
 
-    def publish_success(self, css_only: bool = False) -> None:
+    def publish_success(self, css_only: bool = False,
+                        pages: frozenset[str] | None = None) -> None:
+        """A good build; `pages` (output paths, see reload_scope) limits who reloads."""
         with self._cond:
             recovering = self._problems is not None
             self._problems = None
-            self._publish(CSS if css_only and not recovering else RELOAD, "{}")
+            if css_only and not recovering:
+                self._publish(CSS, "{}")
+            else:
+                self._publish(RELOAD, "{}", None if recovering else pages)
 
     def publish_failure(self, problems: list[dict[str, Any]]) -> None:
         with self._cond:
             self._problems = json.dumps({"problems": problems})
             self._publish(PROBLEMS, self._problems)
 
-    def _publish(self, kind: str, data: str) -> None:
+    def _publish(self, kind: str, data: str, pages: frozenset[str] | None = None) -> None:
         self._version += 1
-        self._events.append(Event(self._version, kind, data))
+        self._events.append(Event(self._version, kind, data, pages))
         self._cond.notify_all()
 
     def close(self) -> None:
@@ -99,15 +111,16 @@ class LiveReload:
             return min(int(version), self._version)
 
     def stream(self, write: Callable[[bytes], None], seen: int,
-               connected: Callable[[], bool]) -> None:
-        """Send events to one client until it goes away or the hub closes."""
+               connected: Callable[[], bool], page: str | None = None) -> None:
+        """Send events to the client showing `page` (its output path, e.g.
+        `episodes/x/index.html`) until it goes away or the hub closes."""
         with self._cond:
             if self._closed or self._streams >= self.max_streams:
                 raise StreamsFull(self.max_streams)
             self._streams += 1
         try:
             write(b"retry: 500\n\n")
-            self._follow(write, seen, connected)
+            self._follow(write, seen, connected, page)
         except OSError:
             log.debug("live-reload client went away")
         finally:
@@ -115,9 +128,9 @@ class LiveReload:
                 self._streams -= 1
 
     def _follow(self, write: Callable[[bytes], None], seen: int,
-                connected: Callable[[], bool]) -> None:
+                connected: Callable[[], bool], page: str | None) -> None:
         with self._cond:
-            message, seen = self._catch_up(seen, initial=True), self._version
+            message, seen = self._catch_up(seen, True, page), self._version
         if message:
             write(message)
         quiet = 0.0
@@ -128,7 +141,7 @@ class LiveReload:
                 if self._closed:
                     return
                 changed = self._version > seen
-                message = self._catch_up(seen, initial=False) if changed else None
+                message = self._catch_up(seen, False, page) if changed else None
                 seen = self._version
             if changed:
                 quiet = 0.0
@@ -142,7 +155,7 @@ class LiveReload:
                 quiet = 0.0
                 write(b": heartbeat\n\n")
 
-    def _catch_up(self, seen: int, initial: bool) -> bytes | None:
+    def _catch_up(self, seen: int, initial: bool, page: str | None) -> bytes | None:
         """One message that brings a client from version `seen` to now (lock held).
 
         A page served during a failed build must show the overlay at once, so a
@@ -154,11 +167,36 @@ class LiveReload:
                 return _message(self._version, self.token, PROBLEMS, self._problems)
             return None
         truncated = seen < 0 or bool(missed and missed[0].version > seen + 1)
-        if truncated or any(e.kind == RELOAD for e in missed):
+        if truncated or any(e.kind == RELOAD and e.concerns(page) for e in missed):
             return _message(self._version, self.token, RELOAD, "{}")
-        if missed:
+        if any(e.kind == CSS for e in missed):
             return _message(self._version, self.token, CSS, "{}")
         return None
+
+
+def reload_scope(changed: Iterable[str]) -> frozenset[str] | None:
+    """The pages a build's changed output files concern; None when that is every page.
+
+    A changed HTML file concerns itself. Files no page shows (the feed, sitemap,
+    robots.txt) concern none. A changed file in an episode's or speaker's folder
+    (transcripts, chapters) concerns that folder's page; one under search/ (the
+    index) the search page. Anything else (stylesheets, scripts, images, audio)
+    may be used by any page.
+    """
+    pages: set[str] = set()
+    for rel in changed:
+        parts = rel.split("/")
+        if rel.endswith(".html"):
+            pages.add(rel)
+        elif len(parts) == 1 and rel.endswith((".xml", ".txt")):
+            continue
+        elif len(parts) == 3 and parts[0] in ("episodes", "speakers"):
+            pages.add(f"{parts[0]}/{parts[1]}/")
+        elif parts[0] == "search" and len(parts) > 1:
+            pages.add("search/")
+        else:
+            return None
+    return frozenset(pages)
 
 
 class StreamsFull(RuntimeError):

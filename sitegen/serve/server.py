@@ -19,7 +19,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import BinaryIO, Callable
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 from sitegen.serve.livereload import EVENTS_PATH, SCRIPT, SCRIPT_PATH, LiveReload, StreamsFull
 from sitegen.serve.paths import Refused, RequestPath, parse_request_path
@@ -181,13 +181,13 @@ class DevRequestHandler(BaseHTTPRequestHandler):
             self._not_found(root, head)
             return
         with handle:
-            self._file(handle, target, head, build_id)
+            self._file(handle, target, head, build_id, page=_page_key(root, target))
 
     def _file(self, handle: BinaryIO, target: Path, head: bool, build_id: str | None,
-              status: int = 200) -> None:
+              status: int = 200, page: str | None = None) -> None:
         kind = content_type(target)
         if kind.startswith("text/html"):
-            body = _with_build_id(handle.read(), build_id)
+            body = _with_build_id(handle.read(), build_id, page)
             self._bytes(status, body, kind, head, cache="no-store")
             return
         info = os.fstat(handle.fileno())
@@ -219,14 +219,16 @@ class DevRequestHandler(BaseHTTPRequestHandler):
             self.connection.sendfile(handle, span.start, span.length)
 
     def _events(self, hub: LiveReload, query: str, head: bool) -> None:
-        build_id = self.headers.get("Last-Event-ID") or parse_qs(query).get("b", [None])[0]
+        fields = parse_qs(query)
+        build_id = self.headers.get("Last-Event-ID") or fields.get("b", [None])[0]
+        page = fields.get("p", [None])[0]
         seen = hub.since(build_id)
         if head:
             self._head(200, {"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
             return
         self.close_connection = True
         try:
-            hub.stream(self._stream_writer(), seen, self._peer_connected)
+            hub.stream(self._stream_writer(), seen, self._peer_connected, page)
         except StreamsFull as exc:
             self._plain(503, str(exc), head, {"Retry-After": "2"})
 
@@ -261,7 +263,7 @@ class DevRequestHandler(BaseHTTPRequestHandler):
             return
         with page:
             self._file(page, root / "404.html", head, self.server.hub.build_id
-                       if self.server.hub else None, status=404)
+                       if self.server.hub else None, status=404, page="404.html")
 
     def _no_build(self, head: bool) -> None:
         body = _NO_BUILD_PAGE.format(script=SCRIPT_PATH).encode()
@@ -312,7 +314,16 @@ def _open_inside(root: Path, target: Path) -> BinaryIO | None:
     return None
 
 
-def _with_build_id(body: bytes, build_id: str | None) -> bytes:
+def _page_key(root: Path, target: Path) -> str | None:
+    try:
+        return target.relative_to(root).as_posix()
+    except ValueError:
+        return None
+
+
+def _with_build_id(body: bytes, build_id: str | None, page: str | None = None) -> bytes:
+    """Tell the page's script which build and which output file it is showing."""
     if build_id is None:
         return body
-    return body.replace(_SNIPPET_SRC, f'src="{SCRIPT_PATH}?b={build_id}"'.encode(), 1)
+    query = f"b={quote(build_id)}" + (f"&amp;p={quote(page)}" if page else "")
+    return body.replace(_SNIPPET_SRC, f'src="{SCRIPT_PATH}?{query}"'.encode(), 1)
