@@ -39,13 +39,13 @@ log = logging.getLogger(__name__)
 
 INDEX_DIR = "search/index"
 FORMAT_VERSION = 1
-CHUNK_RECORDS = 10       # records per text file
+CHUNK_RECORDS = 16       # records per text file
 SHARD_BYTES = 24_000     # a shard is cut once its JSON reaches about this size
 OWN_FILE_BYTES = 4_000   # postings longer than this move to a file of their own
 MAX_TERM_LENGTH = 60     # longer "words" (hashes, base64) are not indexed
 
 _WORD = re.compile(r"[\w'’]+")
-_MARKDOWN_SYNTAX = re.compile(r"[*_`\[\]<>&\\~|#]|://")
+_MARKDOWN_SYNTAX = frozenset("*_`[]<>&\\~|#")
 _DROP = str.maketrans("", "", "'’_")
 # ASCII text: every character outside [A-Za-z0-9'_] separates words; ' and _ vanish.
 _ASCII_SPLIT = {c: " " for c in range(128) if not chr(c).isalnum()} | {ord("'"): None,
@@ -113,7 +113,7 @@ def episode_records(episode: Episode) -> tuple[list[Record], int]:
         anchor = turn.anchor if turn else f"chapter-{index}"
         records.append(Record("chapter", chapter.title, chapter.start, anchor))
     for block in _blocks(episode.notes):
-        text = plain_text(block)
+        text = _plain(block)
         if text:
             records.append(Record("notes", text))
     meta = len(records)
@@ -126,11 +126,11 @@ def episode_records(episode: Episode) -> tuple[list[Record], int]:
     return records, meta
 
 
-def _plain(paragraph: str) -> str:
-    # Most turns hold no Markdown at all; a lone "!" or "?" needs no parser.
-    if not _MARKDOWN_SYNTAX.search(paragraph):
-        return " ".join(paragraph.split())
-    return plain_text(paragraph)
+def _plain(markdown: str) -> str:
+    # Most turns hold no Markdown at all, and a lone "!" needs no parser.
+    if _MARKDOWN_SYNTAX.isdisjoint(markdown) and "://" not in markdown:
+        return " ".join(markdown.split())
+    return plain_text(markdown)
 
 
 def _blocks(markdown: str) -> Iterable[str]:
@@ -143,6 +143,8 @@ def encode_postings(ids: list[int]) -> str:
 
     A character below 32 in ALPHABET ends a number; 32 and above says more follow.
     """
+    if len(ids) == 1:
+        return _SMALL[ids[0]] if ids[0] < len(_SMALL) else _vlq(ids[0])
     if not ids:
         return ""
     small, limit = _SMALL, len(_SMALL)
