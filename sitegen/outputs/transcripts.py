@@ -326,13 +326,21 @@ def chapters_json(site: Site, episode: Episode) -> str:
 def write_transcripts(site: Site, renderer: Renderer, staging: Staging) -> None:
     formats = site.config.transcript_formats
     for episode in site.episodes:
+        # Each file depends on its episode and the site config (in staging's scope):
+        # unchanged episodes keep their files (see sitegen/cache.py).
         if episode.chapters:
-            staging.write(chapters_path(episode), chapters_json(site, episode))
+            staging.cached(chapters_path(episode), [episode],
+                           lambda: chapters_json(site, episode))
         if not episode.turns:
+            continue
+        paths = {fmt: transcript_path(episode, fmt) for fmt in formats}
+        keys = {fmt: staging.key(path, [episode]) for fmt, path in paths.items()}
+        todo = [fmt for fmt in formats if not staging.reuse(paths[fmt], keys[fmt])]
+        if not todo:
             continue
         cues = episode_cues(episode)
         writers = {"vtt": lambda: vtt(cues), "srt": lambda: srt(cues),
                    "json": lambda: transcript_json(cues),
                    "html": lambda: transcript_html(site, episode)}
-        for fmt in formats:
-            staging.write(transcript_path(episode, fmt), writers[fmt]())
+        for fmt in todo:
+            staging.write(paths[fmt], writers[fmt](), keys[fmt])

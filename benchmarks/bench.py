@@ -1,0 +1,404 @@
+"""Build-speed benchmark: sitegen against Hugo on the same synthetic archives.
+
+    python benchmarks/bench.py                 # quick: N = 100 and 300
+    python benchmarks/bench.py -n 100 1000 5000
+
+For each N it generates (once, cached under --work) an archive with
+`benchmarks/synth.py`, then measures with the CLI in a fresh process each time:
+
+- cold build (no cache, no previous output), no-change rebuild, and a rebuild
+  after a one-word edit to one episode's transcript;
+- the same edit rebuilt in a long-running process holding a `BuildSession`
+  (what `sitegen serve` can do), median of several edits;
+- peak RSS of the build process (its forked workers are counted as separate
+  processes: the largest one is reported);
+- output size, feed size and search-index size;
+
+and Hugo (`hugo`, Debian package) building the same episodes, converted to
+Hugo content with an equivalent minimal template (paginated home, episode pages
+with notes, chapters and the transcript turn by turn with anchors, speaker
+taxonomy pages, an RSS feed with every episode). Hugo writes no transcript
+files and no search index, so it does less work than sitegen here.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_WORK = REPO / "benchmarks" / "out"
+SESSION_EDITS = 5
+
+
+@dataclass
+class Run:
+    seconds: float
+    max_rss_mb: float
+    ok: bool = True
+    output: str = ""
+
+
+@dataclass
+class Row:
+    n: int
+    cold: Run | None = None
+    no_change: Run | None = None
+    edit_cli: Run | None = None
+    edit_session_ms: float | None = None
+    output_mb: float = 0.0
+    feed_kb: float = 0.0
+    search_mb: float = 0.0
+    files: int = 0
+    hugo_cold: Run | None = None
+    hugo_rebuild: Run | None = None
+    hugo_edit: Run | None = None
+    hugo_output_mb: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+# --- measuring -------------------------------------------------------------------
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> Run:
+    """Wall time and peak RSS (ru_maxrss from wait4) of one command."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    assert proc.stdout is not None
+    output = proc.stdout.read().decode("utf-8", "replace")
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode == 0, output[-2000:])
+
+
+def folder_bytes(root: Path) -> int:
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+
+
+def sitegen_cmd(site: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "sitegen", "build", "--site", str(site), "--output", str(out)]
+
+
+def middle_episode(site: Path) -> Path:
+    files = sorted((site / "content" / "episodes").glob("*.md"))
+    return files[len(files) // 2]
+
+
+def edit_once(path: Path, count: int) -> None:
+    """A one-word change inside the transcript, like fixing a typo."""
+    text = path.read_text(encoding="utf-8")
+    head, marker, transcript = text.partition("## Transcript\n")
+    lines = transcript.split("\n")
+    target = next(i for i, line in enumerate(lines) if ": " in line and i > 4)
+    lines[target] = lines[target].rstrip() + f" edit{count}"
+    path.write_text(head + marker + "\n".join(lines), encoding="utf-8")
+
+
+# --- sitegen ---------------------------------------------------------------------------
+
+def bench_sitegen(row: Row, site: Path, work: Path) -> None:
+    out = work / "public"
+    shutil.rmtree(site / ".sitegen-cache", ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+    episode = middle_episode(site)
+    original = episode.read_text(encoding="utf-8")
+    try:
+        row.cold = timed(sitegen_cmd(site, out))
+        if not row.cold.ok:
+            row.notes.append("sitegen cold build failed: " + row.cold.output[-500:])
+            return
+        row.no_change = timed(sitegen_cmd(site, out))
+        edit_once(episode, 0)
+        row.edit_cli = timed(sitegen_cmd(site, out))
+        row.edit_session_ms = session_edit_ms(site, out)
+    finally:
+        episode.write_text(original, encoding="utf-8")
+    timed(sitegen_cmd(site, out))
+    row.output_mb = folder_bytes(out) / 2**20
+    row.files = sum(1 for p in out.rglob("*") if p.is_file())
+    feed = out / "feed.xml"
+    row.feed_kb = feed.stat().st_size / 1024 if feed.exists() else 0.0
+    index = out / "search" / "index"
+    row.search_mb = folder_bytes(index) / 2**20 if index.exists() else 0.0
+
+
+def session_edit_ms(site: Path, out: Path) -> float | None:
+    """Median one-episode edit rebuild inside one process that keeps a BuildSession."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--session-edits", str(site),
+           str(out)]
+    run = timed(cmd)
+    for line in run.output.splitlines():
+        if line.startswith("median_ms="):
+            return float(line.split("=", 1)[1])
+    print(run.output, file=sys.stderr)
+    return None
+
+
+def run_session_edits(site: Path, out: Path) -> None:
+    sys.path.insert(0, str(REPO))
+    from sitegen.build import BuildOptions, BuildSession, build
+    options = BuildOptions(site_dir=site, output_dir=out)
+    session = BuildSession()
+    build(options, session=session)          # warm: what the dev server has done at start
+    episode = middle_episode(site)
+    original = episode.read_text(encoding="utf-8")
+    times = []
+    try:
+        for count in range(1, SESSION_EDITS + 1):
+            edit_once(episode, count)
+            started = time.perf_counter()
+            result = build(options, session=session)
+            times.append((time.perf_counter() - started) * 1000)
+            assert not result.up_to_date and result.changed
+    finally:
+        episode.write_text(original, encoding="utf-8")
+    print("times_ms=" + ",".join(f"{t:.1f}" for t in times))
+    print(f"median_ms={statistics.median(times):.1f}")
+
+
+# --- Hugo ----------------------------------------------------------------------------------
+
+HUGO_CONFIG = """baseURL = "https://bench.example.com/"
+title = "Synthetic Archive"
+languageCode = "en"
+paginate = 20
+disableKinds = ["section"]
+[taxonomies]
+speaker = "speakers"
+[markup.goldmark.renderer]
+unsafe = true
+[services.rss]
+limit = -1
+"""
+
+HUGO_LAYOUTS = {
+    "_default/baseof.html": """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ if not .IsHome }}{{ .Title }} · {{ end }}{{ .Site.Title }}</title>
+{{ with .Params.summary }}<meta name="description" content="{{ . }}">{{ end }}
+<link rel="canonical" href="{{ .Permalink }}">
+<link rel="stylesheet" href="/style.css">
+<link rel="alternate" type="application/rss+xml" href="/index.xml">
+</head><body>
+<header><a href="/">{{ .Site.Title }}</a> <a href="/speakers/">Speakers</a>
+<form action="/search/"><input type="search" name="q"></form></header>
+<main>{{ block "main" . }}{{ end }}</main>
+<footer><a href="/index.xml">RSS</a></footer>
+</body></html>
+""",
+    "_default/single.html": """{{ define "main" }}<article class="episode">
+<p class="meta"><time datetime="{{ .Date.Format "2006-01-02T15:04:05Z07:00" }}">{{ .Date.Format "January 2, 2006" }}</time></p>
+<h1>{{ .Title }}</h1>
+<p class="summary">{{ .Params.summary }}</p>
+<p class="with">With {{ range .GetTerms "speakers" }}<a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a> {{ end }}</p>
+<audio controls preload="metadata" src="{{ .Params.audio }}"></audio>
+<nav class="chapters"><ol>{{ range $i, $c := .Params.chapters }}<li id="chapter-{{ add $i 1 }}"><a href="#{{ $c.target }}">{{ $c.clock }} {{ $c.title }}</a></li>{{ end }}</ol></nav>
+<section class="notes">{{ .Content }}</section>
+<nav>{{ with .PrevInSection }}<a rel="prev" href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}
+{{ with .NextInSection }}<a rel="next" href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}</nav>
+</article>{{ end }}
+""",
+    "index.html": """{{ define "main" }}{{ $pages := where .Site.RegularPages "Section" "episodes" }}
+{{ $pager := .Paginate $pages }}<ol class="episodes">{{ range $pager.Pages }}<li>
+<h2><a href="{{ .RelPermalink }}">{{ .Title }}</a></h2>
+<time>{{ .Date.Format "January 2, 2006" }}</time><p>{{ .Params.summary }}</p>
+<p>{{ range .GetTerms "speakers" }}<a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a> {{ end }}</p>
+</li>{{ end }}</ol>
+<nav>{{ if $pager.HasPrev }}<a href="{{ $pager.Prev.URL }}">Newer</a>{{ end }}
+{{ if $pager.HasNext }}<a href="{{ $pager.Next.URL }}">Older</a>{{ end }}</nav>{{ end }}
+""",
+    "_default/list.html": """{{ define "main" }}<h1>{{ .Title }}</h1><ol>{{ range .Pages }}
+<li><a href="{{ .RelPermalink }}">{{ .Title }}</a> <time>{{ .Date.Format "January 2, 2006" }}</time></li>{{ end }}</ol>{{ end }}
+""",
+    "_default/terms.html": """{{ define "main" }}<h1>Speakers</h1><ul>{{ range .Data.Terms.ByCount }}
+<li><a href="{{ .Page.RelPermalink }}">{{ .Page.Title }}</a> ({{ .Count }})</li>{{ end }}</ul>{{ end }}
+""",
+    "index.rss.xml": """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" xmlns:content="http://purl.org/rss/1.0/modules/content/">
+<channel><title>{{ .Site.Title }}</title><link>{{ .Permalink }}</link><description>Synthetic</description>
+{{ range where .Site.RegularPages "Section" "episodes" }}<item><title>{{ .Title }}</title><link>{{ .Permalink }}</link>
+<guid isPermaLink="false">{{ .Params.guid }}</guid><pubDate>{{ .Date.Format "Mon, 02 Jan 2006 15:04:05 -0700" }}</pubDate>
+<enclosure url="{{ .Params.audio }}" length="{{ .Params.length }}" type="audio/mpeg"/>
+<itunes:duration>{{ .Params.duration }}</itunes:duration>
+<description>{{ .Params.summary }}</description>
+<content:encoded>{{ printf "<![CDATA[%s]]>" (.Params.notes_html | safeHTML) | safeHTML }}</content:encoded></item>
+{{ end }}</channel></rss>
+""",
+}
+
+
+def hugo_site(site: Path, dest: Path) -> None:
+    """The synthetic archive as a Hugo site: same notes, chapters and transcript turns."""
+    sys.path.insert(0, str(REPO))
+    from sitegen.build import BuildOptions, load_site
+    from sitegen.errors import Problems
+    from sitegen.render.markdown import render_notes
+    from sitegen.timecodes import format_clock
+    loaded = load_site(BuildOptions(site_dir=site), Problems())
+    shutil.rmtree(dest, ignore_errors=True)
+    (dest / "content" / "episodes").mkdir(parents=True)
+    (dest / "static").mkdir()
+    (dest / "static" / "style.css").write_text("body{font-family:sans-serif}\n")
+    (dest / "config.toml").write_text(HUGO_CONFIG)
+    for rel, text in HUGO_LAYOUTS.items():
+        path = dest / "layouts" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    for episode in loaded.episodes:
+        (dest / "content" / "episodes" / f"{episode.slug}.md").write_text(
+            hugo_episode(episode, render_notes, format_clock), encoding="utf-8")
+
+
+def hugo_episode(episode, render_notes, format_clock) -> str:  # type: ignore[no-untyped-def]
+    front = {
+        "title": episode.title,
+        "date": episode.date.isoformat(),
+        "summary": episode.summary,
+        "guid": episode.guid,
+        "audio": episode.audio.url if episode.audio else "",
+        "length": episode.audio.length if episode.audio else 0,
+        "duration": int(episode.duration or 0),
+        "speakers": [s.name for s in episode.speakers],
+        "chapters": [{"clock": format_clock(c.start), "title": c.title,
+                      "target": (episode.turn_at(c.start).anchor
+                                 if episode.turn_at(c.start) else "")}
+                     for c in episode.chapters],
+        "notes_html": render_notes(episode.notes),
+    }
+    names = {s.id: s.name for s in episode.speakers}
+    body = [episode.notes, "", "## Transcript", ""]
+    for turn in episode.turns:
+        body.append(f'<div class="turn" id="{turn.anchor}" data-start="{int(turn.start)}">')
+        body.append("")
+        body.append(f"**{names[turn.speaker_id]}** [{format_clock(turn.start)}](#{turn.anchor})")
+        body.append("")
+        for paragraph in turn.paragraphs:
+            body += [paragraph, ""]
+        body += ["</div>", ""]
+    return json.dumps(front, ensure_ascii=False, indent=1) + "\n\n" + "\n".join(body)
+
+
+def bench_hugo(row: Row, site: Path, work: Path) -> None:
+    hugo = shutil.which("hugo")
+    if hugo is None:
+        row.notes.append("hugo not installed (apt-get install hugo): no Hugo figures")
+        return
+    source = work / "hugo-site"
+    hugo_site(site, source)
+    out = work / "hugo-public"
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [hugo, "--quiet", "--source", str(source), "--destination", str(out)]
+    row.hugo_cold = timed(cmd)
+    if not row.hugo_cold.ok:
+        row.notes.append("hugo build failed: " + row.hugo_cold.output[-500:])
+        return
+    row.hugo_rebuild = timed(cmd)
+    page = sorted((source / "content" / "episodes").glob("*.md"))[row.n // 2]
+    original = page.read_text(encoding="utf-8")
+    page.write_text(original.replace("</div>", "edit0 </div>", 1), encoding="utf-8")
+    row.hugo_edit = timed(cmd)
+    page.write_text(original, encoding="utf-8")
+    row.hugo_output_mb = folder_bytes(out) / 2**20
+
+
+# --- report -----------------------------------------------------------------------------------
+
+def ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:.2f}x" if a and b else "-"
+
+
+def secs(run: Run | None) -> str:
+    return f"{run.seconds:.2f} s" if run and run.ok else "-"
+
+
+def table(rows: list[Row]) -> str:
+    head = ("| N | sitegen cold | Hugo cold | ratio | no-change (sitegen / Hugo) | "
+            "one-edit CLI (sitegen / Hugo) | one-edit session | peak RSS (sitegen / Hugo) | "
+            "output (sitegen / Hugo) | feed | search index | files |")
+    lines = [head, "|" + "---|" * 12]
+    for r in rows:
+        lines.append(
+            f"| {r.n:,} | {secs(r.cold)} | {secs(r.hugo_cold)} | "
+            f"{ratio(r.cold and r.cold.seconds, r.hugo_cold and r.hugo_cold.seconds)} | "
+            f"{secs(r.no_change)} / {secs(r.hugo_rebuild)} | "
+            f"{secs(r.edit_cli)} / {secs(r.hugo_edit)} | "
+            f"{f'{r.edit_session_ms:.0f} ms' if r.edit_session_ms else '-'} | "
+            f"{r.cold.max_rss_mb if r.cold else 0:.0f} / "
+            f"{r.hugo_cold.max_rss_mb if r.hugo_cold else 0:.0f} MB | "
+            f"{r.output_mb:.0f} / {r.hugo_output_mb:.0f} MB | {r.feed_kb:,.0f} KB | "
+            f"{r.search_mb:.1f} MB | {r.files:,} |")
+    by_n = {r.n: r for r in rows}
+    for big, small in ((5000, 1000), (1000, 100)):
+        a, b = by_n.get(big), by_n.get(small)
+        if a and b and a.cold and b.cold:
+            lines.append("")
+            lines.append(f"Cold build N={big:,} / N={small:,}: sitegen "
+                         f"{ratio(a.cold.seconds, b.cold.seconds)}, Hugo "
+                         f"{ratio(a.hugo_cold and a.hugo_cold.seconds, b.hugo_cold and b.hugo_cold.seconds)}")
+    return "\n".join(lines)
+
+
+def prepare(n: int, seed: int, work: Path) -> Path:
+    """The synthetic archive for `n`, generated once per (n, seed, synth.py)."""
+    sys.path.insert(0, str(REPO))
+    from benchmarks.synth import generate
+    site = work / f"n{n}" / "site"
+    stamp = site / ".bench-stamp"
+    synth = (REPO / "benchmarks" / "synth.py").read_bytes()
+    want = f"{n} {seed} {hashlib.sha256(synth).hexdigest()[:16]}"
+    if not (stamp.exists() and stamp.read_text() == want):
+        shutil.rmtree(site, ignore_errors=True)
+        generate(site, n, seed)
+        stamp.write_text(want)
+    return site
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", type=int, nargs="+", default=[100, 300],
+                        help="archive sizes (default: 100 300; the issue's set: 100 1000 5000)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK,
+                        help=f"where archives and outputs go (default {DEFAULT_WORK})")
+    parser.add_argument("--no-hugo", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument("--session-edits", nargs=2, type=Path, metavar=("SITE", "OUT"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.session_edits:
+        run_session_edits(*args.session_edits)
+        return 0
+    rows = []
+    for n in args.n:
+        work = args.work.resolve() / f"n{n}"
+        print(f"N={n}: generating...", file=sys.stderr, flush=True)
+        site = prepare(n, args.seed, args.work.resolve())
+        row = Row(n)
+        print(f"N={n}: sitegen...", file=sys.stderr, flush=True)
+        bench_sitegen(row, site, work)
+        if not args.no_hugo:
+            print(f"N={n}: hugo...", file=sys.stderr, flush=True)
+            bench_hugo(row, site, work)
+        rows.append(row)
+        print(table([row]), file=sys.stderr, flush=True)
+    print(f"\n{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end\n")
+    print(table(rows))
+    for row in rows:
+        for note in row.notes:
+            print(f"N={row.n}: {note}")
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in rows], indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
