@@ -168,6 +168,9 @@
   audio.addEventListener("play", function () { root.classList.add("playing"); playLabel.textContent = "Pause"; });
   audio.addEventListener("pause", function () { root.classList.remove("playing"); playLabel.textContent = "Play"; savePosition(true); });
   audio.addEventListener("ended", function () { savePosition(true); });
+  function failed() { say("The audio could not be loaded"); }
+  audio.addEventListener("error", failed);
+  if (audio.error) failed();  // it may have failed before this deferred script ran
   audio.addEventListener("ratechange", function () { speedText.textContent = audio.playbackRate + "×"; });
   window.addEventListener("pagehide", function () { savePosition(true); });
 
