@@ -211,6 +211,25 @@ def test_numeric_chapter_start_is_seconds(config: SiteConfig) -> None:
     assert episode is not None and episode.chapters[0].start == 75.5
 
 
+@pytest.mark.parametrize("front", [
+    "chapters:\n  - {start: -5, title: Before the start}\n",
+    "chapters:\n  - {start: 1.0e400, title: Infinity}\n",
+    "chapters:\n  - {start: 360000, title: Too late}\n",
+    "chapters:\n  - {start: true, title: Yes}\n",
+    "duration: 1.0e400\n",
+    "duration: 0\n",
+    "duration: -3\n",
+    "audio: {url: https://cdn.example.org/a.mp3, length: 5, duration: 1.0e400}\n",
+    "audio: {url: https://cdn.example.org/a.mp3, length: -5}\n",
+], ids=["negative", "infinite", "100h", "boolean", "inf-duration", "zero-duration",
+        "negative-duration", "inf-audio-duration", "negative-length"])
+def test_times_and_sizes_out_of_range_are_errors(config: SiteConfig, front: str) -> None:
+    episode, problems = parse(f"---\ntitle: T\ndate: 2026-01-01\n{front}---\n", config)
+    assert episode is None
+    [error] = problems.errors
+    assert error.line == (5 if front.startswith("chapters") else 4), error.format()
+
+
 def test_structure_errors(config: SiteConfig) -> None:
     for text, line, words in [
         ("title: T\n", 1, "front matter"),

@@ -64,15 +64,29 @@ def _audio(value: Any) -> dict:
     }
 
 
-def _duration(value: Any) -> float:
+MAX_SECONDS = 100 * 3600  # timestamps are written up to 99:59:59
+
+
+def _seconds(value: Any) -> float:
+    """A time in seconds, from a number or a timestamp such as `1:02:05`."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if value <= 0:
-            raise schema.Invalid("duration must be positive")
-        return float(value)
-    try:
-        return parse_timestamp(schema.text(20)(value))
-    except TimestampError as exc:
-        raise schema.Invalid(str(exc), "write it as H:MM:SS or a number of seconds") from None
+        seconds = float(value)
+    else:
+        try:
+            seconds = parse_timestamp(schema.text(20)(value))
+        except TimestampError as exc:
+            raise schema.Invalid(str(exc), "write it as H:MM:SS or a number of seconds") \
+                from None
+    if not 0 <= seconds < MAX_SECONDS:  # also refuses inf and nan
+        raise schema.Invalid(f"{value!r} is out of range", "use 0 to 99:59:59")
+    return seconds
+
+
+def _duration(value: Any) -> float:
+    seconds = _seconds(value)
+    if seconds <= 0:
+        raise schema.Invalid("duration must be positive")
+    return seconds
 
 
 def _link(value: Any) -> Link:
@@ -264,8 +278,7 @@ def parse_chapters(raw: Iterable[Any], data: Any, path: Path,
                     raise schema.Invalid("needs start and title",
                                          '{start: "1:15", title: "...", url: ...}')
                 start = entry["start"]
-                seconds = float(start) if isinstance(start, (int, float)) \
-                    and not isinstance(start, bool) else parse_timestamp(str(start))
+                seconds = _seconds(start)
                 chapter = Chapter(
                     seconds, schema.text(300)(entry["title"]),
                     url=schema.link_url(entry["url"]) if entry.get("url") else None,
