@@ -443,3 +443,5 @@ def test_missing_audio_is_reported_not_silent(tab, site_url) -> None:
     open_episode(tab, site_url)
     tab.wait_for_function("() => document.querySelector('.player-status').textContent"
                           " === 'The audio could not be loaded'")
+    tab.wait_for_timeout(4500)  # short messages fade after 4 s; this one stays
+    assert state(tab)["status"] == "The audio could not be loaded"

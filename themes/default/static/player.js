@@ -41,10 +41,10 @@
     m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
     return m && text ? (+m[1] || 0) * 3600 + (+m[2] || 0) * 60 + (+m[3] || 0) : NaN;
   }
-  function say(message) {
+  function say(message, keep) {
     status.textContent = message;
     clearTimeout(statusTimer);
-    statusTimer = setTimeout(function () { status.textContent = ""; }, 4000);
+    if (!keep) statusTimer = setTimeout(function () { status.textContent = ""; }, 4000);
   }
 
   function play() {
@@ -168,7 +168,7 @@
   audio.addEventListener("play", function () { root.classList.add("playing"); playLabel.textContent = "Pause"; });
   audio.addEventListener("pause", function () { root.classList.remove("playing"); playLabel.textContent = "Play"; savePosition(true); });
   audio.addEventListener("ended", function () { savePosition(true); });
-  function failed() { say("The audio could not be loaded"); }
+  function failed() { say("The audio could not be loaded", true); }
   audio.addEventListener("error", failed);
   if (audio.error) failed();  // it may have failed before this deferred script ran
   audio.addEventListener("ratechange", function () { speedText.textContent = audio.playbackRate + "×"; });
