@@ -88,12 +88,11 @@
   Index.prototype.setManifest = function (manifest) {
     this.manifest = manifest;
     this.firsts = manifest.shards.map(function (s) { return s[0]; });
-    this.episodeOf = new Int32Array(manifest.records);
     this.offsets = [];
     var id = 0;
-    manifest.episodes.forEach(function (episode, e) {
+    manifest.episodes.forEach(function (episode) {
       this.offsets.push(id);
-      for (var r = 0; r < episode.records; r++) this.episodeOf[id++] = e;
+      id += episode.records;
     }, this);
   };
 
@@ -145,12 +144,15 @@
     });
   };
 
-  function union(lists) {
+  function union(lists, total) {
     if (lists.length === 1) return lists[0];
-    var seen = new Set();
-    lists.forEach(function (l) { l.ids.forEach(function (id) { seen.add(id); }); });
-    var ids = Int32Array.from(seen).sort();
-    return { ids: ids, count: ids.length };
+    var seen = new Uint8Array(total), count = 0;
+    lists.forEach(function (l) {
+      for (var k = 0; k < l.ids.length; k++) if (!seen[l.ids[k]]) { seen[l.ids[k]] = 1; count++; }
+    });
+    var ids = new Int32Array(count), j = 0;
+    for (var id = 0; id < total; id++) if (seen[id]) ids[j++] = id;
+    return { ids: ids, count: count };
   }
 
   /* Postings for each query word (the prefix word as the union of its expansions). */
@@ -159,47 +161,60 @@
     return Promise.all(query.words.map(function (word) {
       var expansions = word === query.prefix ? self.expand(word) : Promise.resolve([word]);
       return expansions.then(function (list) {
-        return Promise.all(list.map(self.postings, self)).then(union);
+        return Promise.all(list.map(self.postings, self)).then(function (lists) {
+          return union(lists, self.manifest.records);
+        });
       });
     }));
   };
 
   function popcount(n) { var c = 0; while (n) { n &= n - 1; c++; } return c; }
 
-  /* Rank records, group by episode. Pure computation over decoded postings. */
+  /* Rank records, group by episode. Pure computation over decoded postings.
+   * Record ids run episode by episode, so one pass in id order groups them. */
   Index.prototype.rank = function (query, lists) {
-    var n = query.words.length, total = this.manifest.records;
-    var mask = new Uint16Array(total), touched = [], idf = [], requiredMask = 0;
+    var n = query.words.length, total = this.manifest.records, requiredMask = 0;
+    var mask = new Uint16Array(total), maskScore = new Float64Array(1 << n);
     lists.forEach(function (list, i) {
-      idf.push(Math.log(1 + total / Math.max(1, list.count)));
       if (query.required[query.words[i]]) requiredMask |= 1 << i;
-      var ids = list.ids;
-      for (var k = 0; k < ids.length; k++) {
-        var id = ids[k];
-        if (!mask[id]) touched.push(id);
-        mask[id] |= 1 << i;
+      var ids = list.ids, bit = 1 << i;
+      for (var k = 0; k < ids.length; k++) mask[ids[k]] |= bit;
+    });
+    for (var m = 1; m < maskScore.length; m++) {
+      maskScore[m] = popcount(m) * 1000;
+      for (var i = 0; i < n; i++) {
+        if (m & (1 << i)) maskScore[m] += 10 * Math.log(1 + total / Math.max(1, lists[i].count));
       }
-    });
-    var episodes = this.manifest.episodes, groups = new Map();
-    for (var t = 0; t < touched.length; t++) {
-      var id = touched[t], m = mask[id];
-      if ((m & requiredMask) !== requiredMask) continue;
-      var e = this.episodeOf[id], local = id - this.offsets[e];
-      var score = popcount(m) * 1000 + (local === 0 ? 40 : local < episodes[e].meta ? 8 : 10);
-      for (var i = 0; i < n; i++) if (m & (1 << i)) score += idf[i] * 10;
-      var group = groups.get(e);
-      if (!group) groups.set(e, group = { episode: e, records: [], best: 0, full: 0 });
-      group.records.push({ id: id, local: local, score: score, all: popcount(m) === n });
-      if (score > group.best) group.best = score;
-      if (popcount(m) === n) group.full++;
     }
-    var out = Array.from(groups.values());
-    out.forEach(function (g) {
-      g.score = g.best + 5 * Math.log2(1 + g.full);
-      g.records.sort(function (x, y) { return y.score - x.score || x.local - y.local; });
-    });
+    var all = (1 << n) - 1, scores = new Float64Array(total), out = [];
+    this.manifest.episodes.forEach(function (episode, e) {
+      var first = this.offsets[e], group = null;
+      for (var local = 0; local < episode.records; local++) {
+        var id = first + local, bits = mask[id];
+        if (!bits || (bits & requiredMask) !== requiredMask) continue;
+        var score = maskScore[bits] + (local === 0 ? 40 : local < episode.meta ? 8 : 10);
+        scores[id] = score;
+        if (!group) out.push(group = { episode: e, ids: [], best: 0, full: 0, scores: scores });
+        group.ids.push(id);
+        if (score > group.best) group.best = score;
+        if (bits === all) group.full++;
+      }
+    }, this);
+    out.forEach(function (g) { g.score = g.best + 5 * Math.log2(1 + g.full); });
     out.sort(function (x, y) { return y.score - x.score || x.episode - y.episode; });
     return out;
+  };
+
+  /* A group's records, best first, as hits; sorted only when the group is shown. */
+  Index.prototype.hits = function (group) {
+    if (!group.records) {
+      var scores = group.scores, first = this.offsets[group.episode];
+      group.ids.sort(function (x, y) { return scores[y] - scores[x] || x - y; });
+      group.records = group.ids.map(function (id) {
+        return { id: id, local: id - first, score: scores[id] };
+      });
+    }
+    return group.records;
   };
 
   Index.prototype.record = function (group, hit) {
@@ -227,13 +242,13 @@
 
   /* Fetch the text of a group's best hits; for quoted phrases keep only verified ones. */
   Index.prototype.fill = function (query, group, budget) {
-    var self = this, chosen = [], next = 0;
+    var self = this, chosen = [], next = 0, records = this.hits(group);
     var strict = query.phrases.length > 0;
     var phrase = strict ? null : (query.words.length > 1 ? query.words : null);
     function step() {
-      if (chosen.length >= HITS_PER_GROUP || next >= group.records.length) return Promise.resolve();
+      if (chosen.length >= HITS_PER_GROUP || next >= records.length) return Promise.resolve();
       if (budget.left <= 0) { budget.exhausted = true; return Promise.resolve(); }
-      var batch = group.records.slice(next, next + (HITS_PER_GROUP - chosen.length));
+      var batch = records.slice(next, next + (HITS_PER_GROUP - chosen.length));
       next += batch.length;
       budget.left -= batch.length;
       return Promise.all(batch.map(function (hit) { return self.record(group, hit); }))
@@ -368,7 +383,7 @@
     var list = el("ol", "search-hits");
     group.hits.forEach(function (hit) { list.appendChild(hitItem(base, episode, hit, query)); });
     section.appendChild(list);
-    var rest = group.records.length - group.checked;
+    var rest = group.ids.length - group.checked;
     if (rest > 0) {
       var more = el("p", "search-more-in");
       var moreLink = el("a", "", (query.phrases.length ? "up to " : "") + rest +
@@ -383,7 +398,7 @@
   function summary(result, shown) {
     var groups = result.ranked.length, phrases = result.query.phrases.length;
     if (!shown) return "No results for " + result.raw + ".";
-    var passages = result.ranked.reduce(function (n, g) { return n + g.records.length; }, 0);
+    var passages = result.ranked.reduce(function (n, g) { return n + g.ids.length; }, 0);
     if (phrases) {
       return "Showing " + shown + " episode" + (shown === 1 ? "" : "s") + " with the phrase" +
         (groups > shown ? " (up to " + groups + " may match)." : ".");
