@@ -7,8 +7,16 @@ from typing import Any
 from sitegen import schema
 from sitegen.errors import Problems
 from sitegen.model import ROLES, Speaker
-from sitegen.slugs import slugify
+from sitegen.slugs import is_slug, slugify
 from sitegen.yamlsafe import LineDict
+
+def _slug(value: Any) -> str:
+    raw = schema.text(100)(value)
+    if not is_slug(raw):  # it becomes a URL and a CSS class
+        raise schema.Invalid(f"{raw!r} is not a slug", f"use lower-case letters, digits and "
+                             f"hyphens, e.g. {slugify(raw, 'speaker')!r}")
+    return raw
+
 
 PERSON_FIELDS = {
     "name": schema.Field(schema.text(120), doc="the name as the transcript writes it"),
@@ -16,7 +24,7 @@ PERSON_FIELDS = {
     "url": schema.Field(schema.link_url),
     "image": schema.Field(schema.text(2000)),
     "color": schema.Field(schema.color),
-    "slug": schema.Field(schema.text(100)),
+    "slug": schema.Field(_slug),
 }
 
 

@@ -45,6 +45,16 @@ class LineList(list):
 
 
 class _Loader(yaml.SafeLoader):
+    def construct_object(self, node, deep=False):  # type: ignore[override]
+        # PyYAML lets ValueError escape for values like `2026-02-30` or `!!int x`
+        try:
+            return super().construct_object(node, deep)
+        except YamlError:
+            raise
+        except (ValueError, TypeError, OverflowError, AttributeError, LookupError) as exc:
+            shown = f" {node.value!r}" if isinstance(node, yaml.ScalarNode) else ""
+            raise YamlError(f"invalid value{shown}: {exc}", node.start_mark.line + 1) from None
+
     def compose_node(self, parent, index):  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()

@@ -230,6 +230,21 @@ def test_times_and_sizes_out_of_range_are_errors(config: SiteConfig, front: str)
     assert error.line == (5 if front.startswith("chapters") else 4), error.format()
 
 
+@pytest.mark.parametrize("line", [
+    "date: 2026-02-30", "date: 2026-01-01T25:00:00", "summary: !!int x", "summary: !!float x",
+    "summary: !!timestamp nope", "summary: !!python/object:os.system x",
+    "summary: !!binary aGVsbG8=", "summary: !!set {a, b}", "summary: [1, {a: !!int y}]",
+    "speakers: {a: {name: X, slug: 'A B'}}", "speakers: [Ada, Bo]",
+])
+def test_yaml_values_that_cannot_be_used_are_located_errors(config: SiteConfig,
+                                                            line: str) -> None:
+    date = "" if line.startswith("date") else "date: 2026-01-01\n"
+    episode, problems = parse(f"---\ntitle: T\n{line}\n{date}---\n", config)
+    assert episode is None
+    [error] = problems.errors
+    assert error.line == 3, error.format()
+
+
 def test_structure_errors(config: SiteConfig) -> None:
     for text, line, words in [
         ("title: T\n", 1, "front matter"),
