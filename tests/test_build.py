@@ -459,7 +459,8 @@ def test_strict_turns_warnings_into_errors(example_site: Path, tmp_path: Path,
 def test_refuses_content_folder_and_site_root(example_site: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     before = snapshot(example_site)
-    for target in (example_site / "content", example_site, example_site / "content" / ".."):
+    for target in (example_site / "content", example_site, example_site / "content" / "..",
+                   example_site.parent):
         assert run_cli("build", "--site", str(example_site), "--output", str(target)) == 1
         assert "refusing" in capsys.readouterr().err
     assert snapshot(example_site) == before
