@@ -6,10 +6,13 @@ written to a staging folder and swapped in only when every phase succeeded.
 from __future__ import annotations
 
 import logging
+import os
+import pickle
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from sitegen.cache import (CACHE_DIR, BuildSession, EpisodeStore, Manifest, code_fingerprint,
                            config_fingerprint, digest, folder_fingerprint, forget_manifest,
@@ -131,22 +134,111 @@ def build(options: BuildOptions, progress: Callable[[str], None] | None = None,
                    renderer.env.globals.get("now_year"))
     staging = Staging(target, manifest.files if manifest else None, scope)
     try:
-        for phase in output_phases():
-            if progress:
-                progress(phase.__name__)
-            phase(site, renderer, staging)
+        timings = run_phases(output_phases(), site, renderer, staging, progress,
+                             manifest.timings if manifest else {})
         staging.commit()
     except BaseException:
         staging.discard()
         raise
     new = Manifest(str(target), staging.records, inputs, inputs_ns, len(site.episodes),
-                   problems.warnings)
+                   problems.warnings, timings)
     _save(session, cache_root, new)
     log.info("parsed %d episode files, rendered %d files, kept %d", session.episodes.parsed,
              len(staging.keys), len(staging.kept))
     session.episodes.parsed = 0
     session.site = site
     return _result(new, staging.changed, started, site)
+
+
+# Expected share of a cold build, to start the long phases first when none was timed.
+PHASE_PRIOR = {"write_transcripts": 4.0, "write_pages": 3.0, "write_search_index": 3.0,
+               "write_feed": 1.0}
+
+
+def run_phases(phases: list[OutputPhase], site: Site, renderer: "Renderer", staging: Staging,
+               progress: Callable[[str], None] | None,
+               timings: dict[str, float]) -> dict[str, float]:
+    """Run every phase; with 2+ CPUs, a forked process takes phases from the same queue.
+
+    Phases write disjoint files through `staging`; the child sends back what it
+    wrote. Longest-first (by the last build's timings) keeps both processes busy.
+    """
+    order = sorted(phases, key=lambda ph: -timings.get(ph.__name__,
+                                                       PHASE_PRIOR.get(ph.__name__, 0.0)))
+    if len(order) < 2 or _cpus() < 2 or threading.active_count() > 1 \
+            or not hasattr(os, "fork") or os.environ.get("SITEGEN_JOBS") == "1":
+        return {ph.__name__: _run_phase(ph, site, renderer, staging, progress) for ph in order}
+    return _run_phases_forked(order, site, renderer, staging, progress)
+
+
+def _cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _run_phase(phase: OutputPhase, site: Site, renderer: "Renderer", staging: Staging,
+               progress: Callable[[str], None] | None) -> float:
+    if progress:
+        progress(phase.__name__)
+    started = time.perf_counter()
+    phase(site, renderer, staging)
+    return time.perf_counter() - started
+
+
+def _run_phases_forked(order: list[OutputPhase], site: Site, renderer: "Renderer",
+                       staging: Staging, progress: Callable[[str], None] | None
+                       ) -> dict[str, float]:
+    import multiprocessing
+    next_phase = multiprocessing.get_context("fork").Value("i", 0)
+    staging.jobs = 1     # two processes already: phases must not fork pools of their own
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into the caller's code
+        os.close(reader)
+        status = 1
+        try:
+            report = _take_phases(order, next_phase, site, renderer, staging, progress)
+            status = 0
+        except BaseException as exc:  # the parent re-runs the phase to raise it properly
+            report = {"failed": getattr(exc, "phase", "?")}
+        finally:
+            with os.fdopen(writer, "wb") as out:
+                out.write(pickle.dumps(report))
+            os._exit(status)
+    os.close(writer)
+    try:
+        mine = _take_phases(order, next_phase, site, renderer, staging, progress)
+    finally:
+        with os.fdopen(reader, "rb") as incoming:
+            data = incoming.read()
+        os.waitpid(pid, 0)
+        staging.jobs = 0
+    theirs = pickle.loads(data) if data else {"failed": "?"}
+    if "failed" in theirs:
+        failed = [ph for ph in order if ph.__name__ == theirs["failed"]] or order
+        for phase in failed:  # raises the real error here, or succeeds if it was transient
+            mine["timings"][phase.__name__] = _run_phase(phase, site, renderer, staging, None)
+        return mine["timings"]
+    staging.merge(theirs["staging"])
+    return mine["timings"] | theirs["timings"]
+
+
+def _take_phases(order: list[OutputPhase], next_phase: Any, site: Site, renderer: "Renderer",
+                 staging: Staging, progress: Callable[[str], None] | None) -> dict[str, Any]:
+    timings: dict[str, float] = {}
+    while True:
+        with next_phase.get_lock():
+            index = next_phase.value
+            next_phase.value += 1
+        if index >= len(order):
+            return {"timings": timings, "staging": staging.state()}
+        phase = order[index]
+        try:
+            timings[phase.__name__] = _run_phase(phase, site, renderer, staging, progress)
+        except BaseException as exc:
+            exc.phase = phase.__name__  # type: ignore[attr-defined]
+            raise
 
 
 def _previous_manifest(session: BuildSession, cache_root: Path, target: Path) -> Manifest | None:

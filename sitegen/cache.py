@@ -330,11 +330,12 @@ class Manifest:
     recorded_ns: int = 0
     episodes: int = 0
     warnings: list[Problem] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)   # seconds per phase
 
     def to_bytes(self) -> bytes:
         data = {
             "target": self.target, "inputs": self.inputs, "recorded_ns": self.recorded_ns,
-            "episodes": self.episodes,
+            "episodes": self.episodes, "timings": self.timings,
             "files": {rel: [r.key, r.size, r.mtime_ns, r.inode] for rel, r in self.files.items()},
             "warnings": [[p.message, str(p.path) if p.path else None, p.line, p.hint,
                           p.severity] for p in self.warnings],
@@ -348,8 +349,9 @@ class Manifest:
                  for rel, v in raw["files"].items()}
         warnings = [Problem(m, Path(p) if p else None, line, hint, sev)
                     for m, p, line, hint, sev in raw["warnings"]]
+        timings = {str(k): float(v) for k, v in raw["timings"].items()}
         return cls(str(raw["target"]), files, str(raw["inputs"]), int(raw["recorded_ns"]),
-                   int(raw["episodes"]), warnings)
+                   int(raw["episodes"]), warnings, timings)
 
 
 def manifest_path(cache_root: Path, target: Path) -> Path:

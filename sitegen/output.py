@@ -13,7 +13,7 @@ import os
 import shutil
 import stat
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from sitegen.cache import FileRecord, digest, episode_fingerprint, record_for
 from sitegen.errors import SitegenError
@@ -89,6 +89,7 @@ class Staging:
         self.records: dict[str, FileRecord] = {}  # after commit: the new manifest
         self.changed: list[str] = []              # after commit: written or removed
         self.in_place = False
+        self.jobs = 0    # processes a phase may fork for itself; 0: as many as CPUs
         self.write(MARKER, "built by sitegen; replaced as a whole on each build\n")
 
     def path(self, rel: str, key: str | None = None) -> Path:
@@ -147,6 +148,17 @@ class Staging:
             return True
         self.write(rel, produce(), key)
         return False
+
+    def state(self) -> dict[str, Any]:
+        """What this staging knows, for a forked process to hand back with `merge`."""
+        return {"written": self.written, "kept": self.kept, "keys": self.keys,
+                "linked": self.linked}
+
+    def merge(self, state: dict[str, Any]) -> None:
+        self.written |= state["written"]
+        self.kept.update(state["kept"])
+        self.keys.update(state["keys"])
+        self.linked |= state["linked"]
 
     @property
     def staged(self) -> list[str]:

@@ -260,3 +260,24 @@ def test_a_failed_build_keeps_the_previous_output_and_cache_usable(site: Path, t
     make(site)
     assert "Hello, fixed" in page(site, BRIDGES_PAGE)
     assert_same_as_cold(site, site / "public", tmp_path)
+
+
+def test_serial_and_parallel_builds_write_the_same_bytes(site: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch):
+    make(site)  # phases shared between two processes (the machine has 2+ CPUs)
+    monkeypatch.setenv("SITEGEN_JOBS", "1")
+    assert_same_as_cold(site, site / "public", tmp_path)
+
+
+def test_a_template_error_in_any_phase_process_is_reported(site: Path):
+    from sitegen.errors import BuildError
+    make(site)
+    before = tree(site / "public")
+    template = site / "themes/default/templates/episode.html"
+    edit(template, "{{ episode.title }}", "{{ episode.title | no_such_filter }}")
+    with pytest.raises(BuildError) as caught:
+        make(site)
+    assert "no_such_filter" in str(caught.value) or "episode.html" in str(caught.value)
+    assert tree(site / "public") == before
+    leftovers = [p.name for p in site.iterdir() if "sitegen-tmp" in p.name]
+    assert leftovers == []

@@ -75,7 +75,7 @@ def write_pages(site: Site, renderer: Renderer, staging: Staging) -> None:
 
 def render_episode_pages(site: Site, renderer: Renderer, staging: Staging,
                          todo: list[tuple[int, str, str]]) -> None:
-    workers = worker_count(len(todo))
+    workers = worker_count(len(todo), staging.jobs)
     if workers > 1:
         try:
             _render_parallel(site, renderer, staging, todo, workers)
@@ -86,15 +86,15 @@ def render_episode_pages(site: Site, renderer: Renderer, staging: Staging,
         staging.write(rel, _render_episode(site, renderer, index), key)
 
 
-def worker_count(pages: int) -> int:
+def worker_count(pages: int, jobs: int = 0) -> int:
     """Worker processes for `pages` pages: fork only from a single-threaded process."""
-    if pages < PARALLEL_MIN or threading.active_count() > 1:
+    if pages < PARALLEL_MIN or threading.active_count() > 1 or jobs == 1:
         return 1
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     wanted = os.environ.get("SITEGEN_JOBS")
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    count = int(wanted) if wanted and wanted.isdigit() else (cpus or 1)
+    count = jobs or (int(wanted) if wanted and wanted.isdigit() else (cpus or 1))
     return max(1, min(count, pages // CHUNK))
 
 
