@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from sitegen.build import BuildOptions, build, load_site
 from sitegen.errors import Problems
+from sitegen.model import Site
 from sitegen.outputs import search
 from tests.conftest import REPO
 from tests.helpers import serve_static
@@ -73,6 +74,24 @@ def test_postings_round_trip(ids):
     encoded = search.encode_postings(ids)
     assert set(encoded) <= set(search.ALPHABET)
     assert search.decode_postings(encoded) == ids
+
+
+def test_postings_example_in_the_docs_is_right():
+    doc = (REPO / "docs" / "search-index.md").read_text(encoding="utf-8")
+    assert search.encode_postings([0, 1, 2, 40]) == "ABBmB"
+    assert "`[0, 1, 2, 40]` encode as `ABBmB`" in doc
+    assert search.ALPHABET in doc
+
+
+def test_empty_site_has_a_valid_index():
+    problems = Problems()
+    site = load_site(BuildOptions(site_dir=REPO, output_dir=REPO / "public"), problems)
+    files = search.index_files(Site(site.config, ()))
+    manifest = json.loads(files["search/index/manifest.json"])
+    assert manifest["episodes"] == [] and manifest["records"] == 0
+    assert len(manifest["shards"]) == 1 and manifest["shards"][0][0] == ""
+    shard = json.loads(files["search/index/" + manifest["shards"][0][1]])
+    assert shard == {"terms": {}}
 
 
 def test_postings_are_compact_for_dense_lists():

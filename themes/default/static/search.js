@@ -86,6 +86,7 @@
   };
 
   Index.prototype.setManifest = function (manifest) {
+    if (manifest.version !== 1) throw new Error("unknown index version " + manifest.version);
     this.manifest = manifest;
     this.firsts = manifest.shards.map(function (s) { return s[0]; });
     this.offsets = [];
