@@ -98,9 +98,12 @@ def run_cli(*args: str) -> int:
 
 
 def run_sitegen(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed `sitegen` command (`python -m sitegen` if it is not installed)."""
+    script = Path(sys.executable).parent / "sitegen"
+    command = [str(script)] if script.is_file() else [sys.executable, "-m", "sitegen"]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.run([sys.executable, "-m", "sitegen", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run([*command, *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=120)
 
 
 def page(out: Path, url: str) -> Path:
