@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -369,3 +370,19 @@ def test_cdata_end_marker_in_notes_keeps_the_feed_valid(example_site, tmp_path):
     assert not parsed.bozo
     entry = next(e for e in parsed.entries if e.id == "1fa689aa-0d67-478d-8963-71f7150f0a28")
     assert "a[b[0]]&gt;1" in entry.content[0].value
+
+
+def test_local_episode_image_is_published_and_referenced(example_site, tmp_path):
+    shutil.copy2(example_site / "content" / "artwork.png",
+                 example_site / "content" / "nine-bars-cover.png")
+    set_front_matter(episode_file(example_site, "nine-bars"), "explicit: false",
+                     "explicit: false\nimage: nine-bars-cover.png")
+    out = tmp_path / "out"
+    tree = etree.fromstring(build_feed(example_site, out))
+    (item,) = tree.xpath("channel/item[guid='1fa689aa-0d67-478d-8963-71f7150f0a28']")
+    assert item.find("itunes:image", NS).get("href") == \
+        "https://example.com/loadpath/nine-bars-cover.png"
+    assert (out / "nine-bars-cover.png").read_bytes() == \
+        (example_site / "content" / "artwork.png").read_bytes()
+    others = tree.xpath("channel/item[guid!='1fa689aa-0d67-478d-8963-71f7150f0a28']")
+    assert all(i.find("itunes:image", NS) is None for i in others)

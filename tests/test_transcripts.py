@@ -302,3 +302,14 @@ def test_turns_out_of_order_still_give_positive_cues(example_site):
 def test_transcript_paragraphs_are_inline_markdown(paragraph, words):
     from sitegen.outputs.transcripts import inline_text
     assert inline_text(paragraph) == words
+
+
+def test_episode_pages_link_to_transcript_files_that_exist(built_example, episodes):
+    for episode in episodes:
+        page = (built_example / "episodes" / episode.slug / "index.html").read_text()
+        links = set(re.findall(r'href="/loadpath/(episodes/[^"]+/(?:transcript\.\w+|'
+                               r'chapters\.json))"', page))
+        assert {f"episodes/{episode.slug}/transcript.{fmt}"
+                for fmt in ("vtt", "srt", "json", "html")} <= links
+        for link in links:
+            assert (built_example / link).is_file(), link
