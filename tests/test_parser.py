@@ -346,6 +346,20 @@ def test_speaker_matched_by_name_or_id_ignoring_case_and_spaces(config: SiteConf
     assert [t.speaker_id for t in episode.turns] == ["ada", "ada", "bo", "bo"]
 
 
+@pytest.mark.parametrize("speakers, words", [
+    ("{bo: Ada Quill, ada: Bo}", "'bo'"),
+    ("{a: Ada Quill, b: ada  quill}", "'ada quill'"),
+    ("{a: Ada Quill, b: Ada-Quill}", "slug 'ada-quill'"),
+])
+def test_ambiguous_speakers_are_an_error(config: SiteConfig, speakers: str,
+                                         words: str) -> None:
+    text = f"---\ntitle: T\ndate: 2026-01-01\nspeakers: {speakers}\n---\n"
+    episode, problems = parse(text, config)
+    assert episode is None
+    [error] = problems.errors
+    assert error.line == 4 and words in error.message
+
+
 def test_unknown_speaker_is_an_error_at_its_line(config: SiteConfig) -> None:
     body = "Ada Quill: 0:00 a\nCy Press: 0:05 b\n\nBo Li: 0:10 c\nDee: 1:00 d\n"
     episode, problems = turns_of(body, config)

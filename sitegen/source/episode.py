@@ -206,6 +206,8 @@ def parse_episode(text: str, path: Path, config: SiteConfig,
     if not speakers and parts.transcript:
         problems.error("the transcript has turns but the front matter lists no speakers",
                        path, 2, "add `speakers:` with an entry per voice")
+    check_distinct(speakers, path, problems,
+                   1 + data.line_of("speakers") if "speakers" in data else 2)
     chapters = parse_chapters(values["chapters"], data, path, problems)
     turns = parse_transcript(parts.transcript, parts.transcript_line, speakers, path,
                              problems)
@@ -298,6 +300,21 @@ def parse_chapters(raw: Iterable[Any], data: Any, path: Path,
                            "above it", path, line, "list chapters in time order")
         chapters.append(chapter)
     return tuple(chapters)
+
+
+def check_distinct(speakers: Iterable[Speaker], path: Path, problems: Problems,
+                   line: int) -> None:
+    """A transcript name must point at one speaker, and a slug name one page."""
+    owners: dict[tuple[str, str], str] = {}
+    for speaker in speakers:
+        keys = {("name or id", _name_key(speaker.id)), ("name or id", _name_key(speaker.name)),
+                ("slug", speaker.slug)}
+        for kind, key in sorted(keys):
+            other = owners.setdefault((kind, key), speaker.id)
+            if other != speaker.id:
+                problems.error(f"speakers {other!r} and {speaker.id!r} share the {kind} "
+                               f"{key!r}", path, line,
+                               "give each speaker their own name, id and slug")
 
 
 def _speaker_index(speakers: Iterable[Speaker]) -> dict[str, Speaker]:
