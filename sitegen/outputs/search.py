@@ -188,6 +188,7 @@ class EpisodeEntry:
     records: tuple[Record, ...]
     meta: int
     version: str         # chunk k is at f"t/{slug}/{version}.{k}.json"
+    chunks: tuple[bytes, ...]
 
     def manifest(self) -> dict:
         return {
@@ -208,10 +209,8 @@ def index_files(site: Site) -> dict[str, bytes]:
     postings = _postings(entries)
     shards = _shards(postings, files)
     for entry in entries:
-        for number, start in enumerate(range(0, len(entry.records), CHUNK_RECORDS)):
-            chunk = entry.records[start:start + CHUNK_RECORDS]
-            files[f"{INDEX_DIR}/{text_path(entry.episode.slug, entry.version, number)}"] = _json(
-                {"records": [r.as_json() for r in chunk]})
+        for number, chunk in enumerate(entry.chunks):
+            files[f"{INDEX_DIR}/{text_path(entry.episode.slug, entry.version, number)}"] = chunk
     files[f"{INDEX_DIR}/manifest.json"] = _json({
         "version": FORMAT_VERSION,
         "chunk": CHUNK_RECORDS,
@@ -225,9 +224,11 @@ def index_files(site: Site) -> dict[str, bytes]:
 
 def _entry(episode: Episode) -> EpisodeEntry:
     records, meta = episode_records(episode)
-    version = hashlib.sha256(f"{FORMAT_VERSION}:{CHUNK_RECORDS}:{episode.digest}:"
-                             f"{episode.slug}".encode()).hexdigest()[:10]
-    return EpisodeEntry(episode, tuple(records), meta, version)
+    chunks = tuple(_json({"records": [r.as_json() for r in records[i:i + CHUNK_RECORDS]]})
+                   for i in range(0, len(records), CHUNK_RECORDS))
+    # The version names the text files: it changes exactly when their content does.
+    version = hashlib.sha256(b"\n".join(chunks)).hexdigest()[:10]
+    return EpisodeEntry(episode, tuple(records), meta, version, chunks)
 
 
 def text_path(slug: str, version: str, chunk: int) -> str:
@@ -287,6 +288,9 @@ def _json(data: object) -> bytes:
 
 def write_search_index(site: Site, renderer: Renderer, staging: Staging) -> None:
     files = index_files(site)
+    manifest = f"{INDEX_DIR}/manifest.json"
     for path, payload in files.items():
-        staging.write(path, payload)
+        # Every other path names its content, so an unchanged path is an unchanged file.
+        depends_on = [hashlib.sha256(payload).hexdigest()] if path == manifest else []
+        staging.cached(path, depends_on, lambda payload=payload: payload)
     log.info("search index: %d files, %d bytes", len(files), sum(map(len, files.values())))
