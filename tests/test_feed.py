@@ -13,6 +13,8 @@ import feedparser
 import mutagen
 import podcastparser
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from sitegen.build import BuildOptions, build, load_site
@@ -386,3 +388,20 @@ def test_local_episode_image_is_published_and_referenced(example_site, tmp_path)
         (example_site / "content" / "artwork.png").read_bytes()
     others = tree.xpath("channel/item[guid!='1fa689aa-0d67-478d-8963-71f7150f0a28']")
     assert all(i.find("itunes:image", NS) is None for i in others)
+
+
+@pytest.fixture(scope="module")
+def example_model(built_example: Path):
+    return load_site(BuildOptions(site_dir=built_example.parent), Problems())
+
+
+@settings(max_examples=60)
+@given(notes=st.text(alphabet="ab <&é€😀\n*", max_size=9000),
+       summary=st.text(alphabet="ab <&é€😀", max_size=4000))
+def test_description_is_always_within_4000_bytes(example_model, notes, summary):
+    episode = replace(example_model.episodes[0], notes=notes, summary=summary)
+    full = feed_module.show_notes_html(example_model, episode)
+    description = feed_module.description_html(example_model, episode, full)
+    assert len(description.encode()) <= 4000
+    assert description.endswith("00:06:26 Wrap-up</p>")
+    assert "]]>" not in description
