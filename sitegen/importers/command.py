@@ -56,7 +56,8 @@ class Target:
     today: date
 
 
-def run_import(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def run_import(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     if len(args.files) > 1 and (args.chapters or args.audio or args.title):
         raise SitegenError("--chapters, --audio and --title belong to one episode; "
                            "import one FILE at a time with them")

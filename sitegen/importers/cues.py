@@ -68,7 +68,7 @@ def _looks_like_name(name: str) -> bool:
     return 0 < len(words) <= 3 and all(w[:1].isupper() for w in words)
 
 
-def to_turns(cues: list[Cue], repairs: list[Repair], merge_all: bool = True) -> list[RawTurn]:
+def to_turns(cues: list[Cue], repairs: list[Repair]) -> list[RawTurn]:
     """Turns from cues in file order (see the module text for the rules)."""
     cues = [c for c in name_prefixes(cues) if c.text]
     if not cues:
@@ -83,7 +83,7 @@ def to_turns(cues: list[Cue], repairs: list[Repair], merge_all: bool = True) -> 
     for cue in cues:
         current = turns[-1] if turns else None
         continues = current is not None and (
-            cue.speaker is None or (every and merge_all and cue.speaker == current["name"]))
+            cue.speaker is None or (every and cue.speaker == current["name"]))
         if continues:
             current["texts"].append(cue.text)
             continue

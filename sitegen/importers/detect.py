@@ -18,18 +18,26 @@ def detect(text: str, path: Path) -> str:
     head = text.lstrip("\ufeff \t\n")
     if vtt.looks_like(head):
         return "webvtt"
-    if head[:1] in "{[" and head[:1]:
-        try:
-            json.loads(text)
-            return "podcasting 2.0 json"
-        except (ValueError, RecursionError):
-            if EXTENSIONS.get(path.suffix.lower()) == "podcasting 2.0 json":
-                return "podcasting 2.0 json"  # its parser reports the line
+    if _json_like(head, path):
+        return "podcasting 2.0 json"  # its parser reports a syntax error by line
     if srt.looks_like(head):
         return "srt"
     if timing_lines(text):
         return "webvtt" if path.suffix.lower() != ".srt" else "srt"
     return _text_format(text, path)
+
+
+def _json_like(head: str, path: Path) -> bool:
+    """An object, or an array of objects, strings or arrays: meant as JSON even if broken."""
+    if head.startswith("{") or EXTENSIONS.get(path.suffix.lower()) == "podcasting 2.0 json":
+        return bool(head)
+    if not head.startswith("["):
+        return False
+    try:
+        json.loads(head)
+        return True
+    except (ValueError, RecursionError):
+        return head[1:].lstrip()[:1] in ('{', '[', '"', "]")
 
 
 def _text_format(text: str, path: Path) -> str:

@@ -1,8 +1,8 @@
 """Podcasting 2.0 JSON transcripts: `{"version": "1.0.0", "segments": [...]}`.
 
 Each segment has `startTime` (seconds), optionally `endTime`, `speaker` and
-`body`. Word-level files (a few words a segment) merge into turns by speaker;
-sentence- or turn-level segments stay turns of their own.
+`body`. Consecutive segments of one speaker (words, sentences or caption-sized
+pieces alike) merge into one turn.
 """
 from __future__ import annotations
 
@@ -10,13 +10,10 @@ import json
 import math
 import re
 from pathlib import Path
-from statistics import median
 from typing import Any
 
 from sitegen.importers.common import ImportFailed, Parsed, Repair, clean_text, line_of
 from sitegen.importers.cues import Cue, strip_tags, to_turns
-
-WORD_LEVEL = 3  # median words per segment at or below which segments are fragments
 
 
 def load_json(text: str, path: Path) -> Any:
@@ -94,8 +91,7 @@ def parse(text: str, path: Path) -> Parsed:
             cues.append(cue)
     if not cues:
         raise ImportFailed("no segments with a startTime and a body", path, 1)
-    fragments = median(len(c.text.split()) for c in cues) <= WORD_LEVEL
-    turns = to_turns(cues, repairs, merge_all=fragments)
+    turns = to_turns(cues, repairs)
     return Parsed("podcasting 2.0 json", tuple(turns), repairs=tuple(repairs))
 
 

@@ -1,6 +1,7 @@
 """SRT subtitles (through the `srt` package), with or without `Name:` prefixes."""
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from sitegen.importers.common import ImportFailed, Parsed, Repair, line_of
 from sitegen.importers.common import clean_text
 from sitegen.importers.cues import VOICE, Cue, assign_lines, timing_lines, to_turns
 
+# The package logs each skipped block; the import report already names them by line.
+logging.getLogger("srt").setLevel(logging.ERROR)
 # SRT formatting tags; other angle brackets and entities are text.
 TAGS = re.compile(r"</?(?:i|b|u|font|v)(?:[ \t.][^>]*)?>", re.IGNORECASE)
 FIRST_CUE = re.compile(r"\A\s*\d+[ \t]*\n[ \t]*\d{1,3}:\d{1,2}:\d{1,2}[,.]\d{1,3}[ \t]*-->",

@@ -142,7 +142,7 @@ def front_matter(record: EpisodeRecord) -> list[str]:
             lines.append(f"{key}: {int(value)}")
     if record.episode_type != "full":
         lines.append(f"type: {record.episode_type}")
-    if record.summary:
+    if one_line(record.summary):
         lines.append(f"summary: {quote(one_line(record.summary))}")
     audio = _audio(record)
     if audio:
@@ -151,8 +151,8 @@ def front_matter(record: EpisodeRecord) -> list[str]:
         lines.append(f"duration: {quote(format_time(record.duration))}")
     if record.explicit is not None:
         lines.append(f"explicit: {'true' if record.explicit else 'false'}")
-    if record.image:
-        lines.append(f"image: {quote(record.image)}")
+    if record.image and record.image.strip():
+        lines.append(f"image: {quote(record.image.strip())}")
     if record.guid:
         lines.append(f"guid: {quote(record.guid)}")
     if record.slug:
