@@ -165,6 +165,8 @@ def test_item_tags(tree, source_episodes):
         assert item.findtext("itunes:episodeType", namespaces=NS) == "full"
         assert item.findtext("itunes:season", namespaces=NS) == str(episode.season)
         assert item.findtext("itunes:explicit", namespaces=NS) == "false"
+        assert item.xpath("string(podcast:season)", namespaces=NS) == str(episode.season)
+        assert item.xpath("string(podcast:episode)", namespaces=NS) == str(episode.number)
         persons = item.xpath("podcast:person", namespaces=NS)
         assert {(p.text, p.get("role")) for p in persons} == \
             {(s.name, s.role) for s in episode.speakers}
