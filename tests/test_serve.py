@@ -290,6 +290,25 @@ def test_a_response_in_flight_during_a_swap_sends_one_builds_bytes(tmp_path: Pat
     assert body == old
 
 
+def test_files_are_opened_only_outside_an_in_place_update(tmp_path: Path):
+    """While a build moves files into the live folder (holding the output lock), a
+    request waits; it then opens the updated file."""
+    root = tmp_path / "out"
+    root.mkdir()
+    (root / "index.html").write_text("old")
+    lock = threading.Lock()
+    with running(DevHTTPServer(("127.0.0.1", 0), lambda: root, output_lock=lock)) as address:
+        results: list[bytes] = []
+        with lock:
+            fetch = threading.Thread(target=lambda: results.append(get(address, "/")[2]))
+            fetch.start()
+            fetch.join(0.3)
+            assert fetch.is_alive() and not results
+            (root / "index.html").write_text("new")
+        fetch.join(5)
+    assert results == [b"new"]
+
+
 # --- live reload ---------------------------------------------------------------------
 
 class EventClient:

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from sitegen.build import BuildOptions, BuildResult, build
+from sitegen.build import BuildOptions, BuildResult, BuildSession, build
 from sitegen.config import load_config
 from sitegen.errors import BuildError, Problem, Problems, SitegenError
 from sitegen.render.theme import builtin_theme_dir
-from sitegen.serve.livereload import LiveReload, problem_dicts
+from sitegen.serve.livereload import LiveReload, problem_dicts, reload_scope
 from sitegen.serve.server import DevHTTPServer
 from sitegen.serve.watcher import ChangeSet, Debouncer, Watcher
 
@@ -63,6 +63,7 @@ class DevServer:
         self.httpd: DevHTTPServer | None = None
         self.watcher: Watcher | None = None
         self.last: Outcome | None = None
+        self.session = BuildSession()   # parsed episodes and templates, kept between builds
         self._good = False
         self._outcome = threading.Condition()
         self._threads: list[threading.Thread] = []
@@ -124,7 +125,7 @@ class DevServer:
         """Build once and publish the outcome; never raises for a bad site."""
         started = time.perf_counter()
         try:
-            result = build(self._build_options())
+            result = build(self._build_options(), session=self.session)
         except BuildError as exc:
             return self._failed(changes, started, exc.problems)
         except (SitegenError, OSError) as exc:
@@ -136,11 +137,15 @@ class DevServer:
         self._good = True
         outcome = Outcome(self._next_number(), True, time.perf_counter() - started, changes,
                           tuple(result.warnings), result)
-        self.hub.publish_success(css_only=bool(changes and changes.css_only))
+        # Nothing changed in the output: no page reloads, unless one shows the overlay.
+        pages = frozenset() if result.up_to_date else reload_scope(result.changed)
+        self.hub.publish_success(css_only=bool(changes and changes.css_only), pages=pages)
         self._record(outcome)
         what = "Built" if changes is None else "Rebuilt"
-        self.report(f"{what} {len(result.site.episodes)} episodes in "
-                    f"{outcome.seconds * 1000:.0f} ms" + _changed_note(changes, self.root))
+        written = "no output changed" if result.up_to_date else \
+            f"{len(result.changed)} output files changed"
+        self.report(f"{what} {result.episodes} episodes in {outcome.seconds * 1000:.0f} ms, "
+                    f"{written}" + _changed_note(changes, self.root))
         return outcome
 
     def _failed(self, changes: ChangeSet | None, started: float,

@@ -7,6 +7,7 @@ shutdown can close idle keep-alive sockets and join every thread.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import mimetypes
@@ -18,7 +19,7 @@ import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import Any, BinaryIO, Callable, ContextManager
 from urllib.parse import parse_qs, quote
 
 from sitegen.serve.livereload import EVENTS_PATH, SCRIPT, SCRIPT_PATH, LiveReload, StreamsFull
@@ -71,9 +72,13 @@ class DevHTTPServer(ThreadingHTTPServer):
     block_on_close = True
 
     def __init__(self, address: tuple[str, int], root: Callable[[], Path | None],
-                 hub: LiveReload | None = None, max_connections: int = 256):
+                 hub: LiveReload | None = None, max_connections: int = 256,
+                 output_lock: ContextManager[Any] | None = None):
         self.root = root
         self.hub = hub
+        # Held by the build while it moves files into the live folder: a request
+        # opens its file either before that or after, never in between.
+        self.output_lock = output_lock or contextlib.nullcontext()
         self._slots = threading.BoundedSemaphore(max_connections)
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
@@ -170,13 +175,17 @@ class DevRequestHandler(BaseHTTPRequestHandler):
             self._no_build(head)
             return
         target = root.joinpath(*request.parts)
-        if target.is_dir():
-            if not request.trailing_slash and request.parts:
-                self._redirect("/" + request.relative + "/")
-                return
-            target = target / "index.html"
-        build_id = self.server.hub.build_id if self.server.hub else None
-        handle = _open_inside(root, target)
+        with self.server.output_lock:
+            folder = target.is_dir()
+            if folder:
+                target = target / "index.html"
+            build_id = self.server.hub.build_id if self.server.hub else None
+            handle = _open_inside(root, target)
+        if folder and not request.trailing_slash and request.parts:
+            if handle is not None:
+                handle.close()
+            self._redirect("/" + request.relative + "/")
+            return
         if handle is None:
             self._not_found(root, head)
             return
@@ -257,7 +266,8 @@ class DevRequestHandler(BaseHTTPRequestHandler):
             return False
 
     def _not_found(self, root: Path, head: bool) -> None:
-        page = _open_inside(root, root / "404.html")
+        with self.server.output_lock:
+            page = _open_inside(root, root / "404.html")
         if page is None:
             self._plain(404, "not found", head)
             return
