@@ -47,10 +47,6 @@ def parse(text: str, config: SiteConfig, name: str = "ep.md"):
     return episode, problems
 
 
-def located(problems: Problems) -> set[tuple[int | None, str]]:
-    return {(p.line, p.message) for p in problems.errors}
-
-
 def error_lines(problems: Problems) -> list[int | None]:
     return sorted(p.line or 0 for p in problems.errors)
 
