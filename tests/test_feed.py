@@ -407,3 +407,16 @@ def test_description_is_always_within_4000_bytes(example_model, notes, summary):
     assert len(description.encode()) <= 4000
     assert description.endswith("00:06:26 Wrap-up</p>")
     assert "]]>" not in description
+
+
+def test_audio_file_names_with_spaces_give_valid_enclosure_urls(example_site, tmp_path):
+    audio = example_site / "content" / "audio"
+    (audio / "nine-bars.mp3").rename(audio / "Nine Bars é.mp3")
+    set_front_matter(episode_file(example_site, "nine-bars"), "audio: audio/nine-bars.mp3",
+                     'audio: "audio/Nine Bars é.mp3"')
+    out = tmp_path / "out"
+    xml = build_feed(example_site, out)
+    assert not feedparser.parse(xml).bozo
+    urls = [e.get("url") for e in etree.fromstring(xml).iterfind("channel/item/enclosure")]
+    assert "https://example.com/loadpath/audio/Nine%20Bars%20%C3%A9.mp3" in urls
+    assert (out / "audio" / "Nine Bars é.mp3").is_file()

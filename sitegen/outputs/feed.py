@@ -12,7 +12,7 @@ import re
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 from feedgen.feed import FeedGenerator
 from lxml.etree import CDATA
@@ -76,7 +76,13 @@ def is_remote(ref: str) -> bool:
 
 def absolute(config: SiteConfig, ref: str) -> str:
     """A URL for an image or page reference: URLs as they are, paths under base_url."""
-    return ref if is_remote(ref) else config.absolute_url(ref)
+    return safe_url(ref if is_remote(ref) else config.absolute_url(ref))
+
+
+def safe_url(url: str) -> str:
+    """`url` with spaces and non-ASCII percent-encoded (a file named `Ep 1 é.mp3`);
+    characters that already mean something in a URL, and `%`, are left alone."""
+    return quote(url, safe=":/?#[]@!$&'()*+,;=%~")
 
 
 def audio_problems(episode: Episode) -> list[Problem]:
@@ -259,7 +265,7 @@ def _itunes_channel(site: Site, fg: FeedGenerator) -> None:
         fg.podcast.itunes_category(category)
     fg.podcast.itunes_summary(config.description)
     if config.artwork:
-        url = config.absolute_url(config.artwork)
+        url = absolute(config, config.artwork)
         fg.apple.image(url)
         fg.image(url=url, title=config.title, link=config.base_url)
     fg.apple.explicit(config.explicit)
@@ -286,7 +292,7 @@ def _item(site: Site, fg: FeedGenerator, episode: Episode) -> None:
     entry.link(href=config.absolute_url(episode_url(episode)))
     entry.guid(episode.guid, permalink=False)
     entry.pubDate(episode.date)
-    entry.enclosure(audio.url, str(audio.length), audio.mime)
+    entry.enclosure(safe_url(audio.url), str(audio.length), audio.mime)
     notes = show_notes_html(site, episode)
     entry.description(CDATA(description_html(site, episode, notes)))
     entry.content(notes, type="CDATA")
