@@ -445,3 +445,32 @@ def test_missing_audio_is_reported_not_silent(tab, site_url) -> None:
                           " === 'The audio could not be loaded'")
     tab.wait_for_timeout(4500)  # short messages fade after 4 s; this one stays
     assert state(tab)["status"] == "The audio could not be loaded"
+
+
+def test_a_theme_may_drop_player_controls(player_browser, example_site: Path, tmp_path: Path) -> None:
+    """docs/themes.md: the script needs only #player, its audio and .player-ui."""
+    (example_site / "templates").mkdir()
+    (example_site / "templates" / "_player.html").write_text(
+        '<div class="player" id="player"><audio controls src="{{ audio_src }}"></audio>'
+        '<div class="player-ui" hidden><button type="button" data-action="toggle">Play</button>'
+        "</div></div>\n", encoding="utf-8")
+    build(BuildOptions(site_dir=example_site, output_dir=tmp_path / "out"))
+    context = player_browser.new_context()
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        with serve_site(tmp_path / "out", "/loadpath/") as base:
+            open_episode(tab, base)
+            tab.click("#t-108 a.ts")
+            wait_time(tab, 108, 111)
+            assert state_of_turn(tab) == "t-108"
+            tab.click(".player-ui button")
+            tab.wait_for_function("() => document.querySelector('#player audio').paused")
+    finally:
+        context.close()
+    assert not errors, errors
+
+
+def state_of_turn(tab) -> str | None:
+    return tab.evaluate("(document.querySelector('.turn.current') || {}).id || null")

@@ -7,7 +7,11 @@
   var audio = root && root.querySelector("audio");
   if (!audio) return;
   var ui = root.querySelector(".player-ui");
-  var $ = function (sel) { return ui.querySelector(sel); };
+  if (!ui) return;
+  // A theme may leave out any control: a detached stand-in keeps the code simple.
+  var $ = function (sel) {
+    return ui.querySelector(sel) || document.createElement(/input/.test(sel) ? "input" : "span");
+  };
   var seekBar = $(".player-seek"), nowText = $(".player-now"), totalText = $(".player-total");
   var playLabel = $(".player-play-label"), chapterText = $(".player-chapter");
   var speedText = $(".player-speed-value"), status = $(".player-status");
@@ -83,7 +87,7 @@
     var chapter = at(chapters, t);
     if (chapter !== currentChapter) {
       currentChapter = mark(currentChapter, chapter);
-      if (chapter) chapterText.textContent = chapter.querySelector(".chapter-title").textContent;
+      if (chapter) chapterText.textContent = (chapter.querySelector(".chapter-title") || chapter).textContent;
     }
     var turn = at(turns, t);
     if (turn !== currentTurn) {
