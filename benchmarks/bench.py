@@ -158,6 +158,9 @@ def run_session_edits(site: Path, out: Path) -> None:
             result = build(options, session=session)
             times.append((time.perf_counter() - started) * 1000)
             assert not result.up_to_date and result.changed
+            phases = " ".join(f"{k}={v * 1000:.0f}" for k, v in result.timings.items())
+            print(f"edit {count}: {times[-1]:.0f} ms, {len(result.changed)} files changed; "
+                  f"phases (ms, two processes): {phases}")
     finally:
         episode.write_text(original, encoding="utf-8")
     print("times_ms=" + ",".join(f"{t:.1f}" for t in times))

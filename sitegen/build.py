@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from sitegen.cache import (CACHE_DIR, BuildSession, EpisodeStore, Manifest, code_fingerprint,
+from sitegen.cache import (CACHE_DIR, BuildSession, EpisodeStore, Manifest, MemoStore,
+                           code_fingerprint,
                            config_fingerprint, digest, folder_fingerprint, forget_manifest,
                            inputs_fingerprint, load_manifest, save_manifest, template_cache)
 from sitegen.config import load_config
@@ -50,6 +51,7 @@ class BuildResult:
     episodes: int = 0
     up_to_date: bool = False            # nothing changed: the output was left alone
     changed: tuple[str, ...] = ()       # output files written or removed by this build
+    timings: dict[str, float] = field(default_factory=dict)   # seconds per output phase
     _site: Site | None = field(default=None, repr=False)
     _load: Callable[[], Site] | None = field(default=None, repr=False)
 
@@ -114,6 +116,8 @@ def build(options: BuildOptions, progress: Callable[[str], None] | None = None,
     cache_root = root / CACHE_DIR
     if session.episodes is None:
         session.episodes = EpisodeStore(cache_root / "episodes")
+    if session.memos is None:
+        session.memos = MemoStore(cache_root / "memo")
     problems = Problems()
     config = _load_config(options, problems)
     target = _target(options, config)
@@ -132,7 +136,7 @@ def build(options: BuildOptions, progress: Callable[[str], None] | None = None,
     scope = digest(code_fingerprint(), config_fingerprint(site.config), options.live_reload,
                    folder_fingerprint(renderer.path), _asset_names(renderer),
                    renderer.env.globals.get("now_year"))
-    staging = Staging(target, manifest.files if manifest else None, scope)
+    staging = Staging(target, manifest.files if manifest else None, scope, session.memos)
     try:
         timings = run_phases(output_phases(), site, renderer, staging, progress,
                              manifest.timings if manifest else {})
@@ -291,6 +295,7 @@ def _result(manifest: Manifest, changed: Iterable[str], started: float,
         warnings=list(manifest.warnings),
         episodes=manifest.episodes,
         changed=tuple(changed),
+        timings=dict(manifest.timings),
         _site=site,
     )
 
@@ -314,6 +319,8 @@ def _save(session: BuildSession, cache_root: Path, manifest: Manifest) -> None:
     try:
         if session.episodes is not None:
             session.episodes.save()
+        if session.memos is not None:
+            session.memos.save()
         save_manifest(cache_root, manifest)
     except OSError as exc:
         log.warning("build cache not saved (%s); the next build starts cold", exc)

@@ -298,6 +298,65 @@ class EpisodeStore:
                 path.unlink(missing_ok=True)
 
 
+# --- derived data ---------------------------------------------------------------
+
+class MemoStore:
+    """Values computed from one episode (search records, feed items...), by key.
+
+    The key covers the episode's fingerprint, the build scope and sitegen's code;
+    values must pickle. Kept in memory for a session and sealed on disk.
+    """
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self.values: dict[str, Any] = {}
+        self.used: set[str] = set()
+        self.dirty: set[str] = set()
+
+    def get(self, key: str, produce: Callable[[], Any]) -> Any:
+        self.used.add(key)
+        if key in self.values:
+            return self.values[key]
+        value = self._read(key)
+        if value is _MISSING:
+            value = produce()
+            self.dirty.add(key)
+        self.values[key] = value
+        return value
+
+    def _read(self, key: str) -> Any:
+        if self.folder is None:
+            return _MISSING
+        payload = read_sealed(self.folder / f"{key[:40]}.pickle")
+        if payload is None:
+            return _MISSING
+        try:
+            stored_key, value = pickle.loads(payload)
+        except Exception as exc:  # sealed by us but unreadable now: recompute
+            log.debug("ignoring memo %s: %s", key[:12], exc)
+            return _MISSING
+        return value if stored_key == key else _MISSING
+
+    def save(self) -> None:
+        """Write new values; drop those no build asked for this time."""
+        for key in set(self.values) - self.used:
+            del self.values[key]
+        if self.folder is not None:
+            for key in self.dirty & self.used:
+                data = pickle.dumps((key, self.values[key]), protocol=pickle.HIGHEST_PROTOCOL)
+                write_atomic(self.folder / f"{key[:40]}.pickle", seal(data))
+            if self.folder.is_dir():
+                keep = {f"{key[:40]}.pickle" for key in self.used}
+                for path in self.folder.glob("*.pickle"):
+                    if path.name not in keep:
+                        path.unlink(missing_ok=True)
+        self.dirty.clear()
+        self.used.clear()
+
+
+_MISSING = object()
+
+
 # --- published files ------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -409,6 +468,7 @@ class BuildSession:
     reads from disk only the files that changed. Not shared between threads.
     """
     episodes: EpisodeStore | None = None
+    memos: MemoStore | None = None
     manifests: dict[str, Manifest] = field(default_factory=dict)
     templates: dict[str, bytes] = field(default_factory=dict)   # compiled, by source hash
     site: Any = None              # the last Site built, returned when nothing changed

@@ -15,15 +15,16 @@ import stat
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterable
 
-from sitegen.cache import FileRecord, digest, episode_fingerprint, record_for
+from sitegen.cache import FileRecord, MemoStore, digest, episode_fingerprint, record_for
 from sitegen.errors import SitegenError
 from sitegen.model import Episode
 
 log = logging.getLogger(__name__)
 
 MARKER = ".sitegen-output"
-# Up to this many changed files (or a quarter of the site) are moved into the live
-# folder one by one; more, and a whole new folder is swapped in.
+# Up to this many changed files (or half the site) are moved into the live folder
+# one by one (cheaper than linking every kept file into a new folder and deleting
+# the old one); more, and a whole new folder is swapped in.
 IN_PLACE_MIN = 200
 _RENAME_EXCHANGE = 2
 
@@ -72,7 +73,7 @@ class Staging:
     """
 
     def __init__(self, target: Path, previous: dict[str, FileRecord] | None = None,
-                 scope: str = ""):
+                 scope: str = "", memos: MemoStore | None = None):
         self.target = target.resolve()
         self.target.parent.mkdir(parents=True, exist_ok=True)
         recover(self.target)
@@ -90,6 +91,7 @@ class Staging:
         self.changed: list[str] = []              # after commit: written or removed
         self.in_place = False
         self.jobs = 0    # processes a phase may fork for itself; 0: as many as CPUs
+        self.memos = memos if memos is not None else MemoStore(None)
         self.write(MARKER, "built by sitegen; replaced as a whole on each build\n")
 
     def path(self, rel: str, key: str | None = None) -> Path:
@@ -151,14 +153,28 @@ class Staging:
 
     def state(self) -> dict[str, Any]:
         """What this staging knows, for a forked process to hand back with `merge`."""
+        memos = self.memos
         return {"written": self.written, "kept": self.kept, "keys": self.keys,
-                "linked": self.linked}
+                "linked": self.linked, "memo_used": memos.used,
+                "memo_new": {key: memos.values[key] for key in memos.dirty}}
 
     def merge(self, state: dict[str, Any]) -> None:
         self.written |= state["written"]
         self.kept.update(state["kept"])
         self.keys.update(state["keys"])
         self.linked |= state["linked"]
+        self.memos.used |= state["memo_used"]
+        self.memos.values.update(state["memo_new"])
+        self.memos.dirty |= set(state["memo_new"])
+
+    def memo(self, name: str, depends_on: Iterable[object], produce: Callable[[], Any]) -> Any:
+        """`produce()`, or the value it gave in an earlier build for the same inputs.
+
+        For data a whole-site output is assembled from, e.g. one episode's search
+        records: `staging.memo("search-records", [episode], lambda: records(episode))`.
+        Values must pickle; the key includes the scope, as for files.
+        """
+        return self.memos.get(self.key(f"memo:{name}", depends_on), produce)
 
     @property
     def staged(self) -> list[str]:
@@ -175,7 +191,7 @@ class Staging:
         marker = self.previous.get(MARKER)
         if marker is None or not marker.matches(self.target / MARKER):
             return False
-        return len(self.keys) <= max(IN_PLACE_MIN, len(self.written) // 4)
+        return len(self.keys) <= max(IN_PLACE_MIN, len(self.written) // 2)
 
     def _swap(self) -> None:
         for rel in sorted(self.kept):

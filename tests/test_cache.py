@@ -281,3 +281,45 @@ def test_a_template_error_in_any_phase_process_is_reported(site: Path):
     assert tree(site / "public") == before
     leftovers = [p.name for p in site.iterdir() if "sitegen-tmp" in p.name]
     assert leftovers == []
+
+
+def test_memo_values_are_reused_across_builds_and_follow_their_episode(site: Path,
+                                                                       tmp_path: Path):
+    import sitegen.build as build_module
+    from sitegen.outputs import phases as real_phases
+    log = tmp_path / "computed.log"   # a file: the phase may run in a forked process
+
+    def upper(title: str, slug: str) -> str:
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(slug + "\n")
+        return title.upper()
+
+    def memo_phase(site_, renderer, staging) -> None:
+        titles = [staging.memo("title-upper", [e], lambda e=e: upper(e.title, e.slug))
+                  for e in site_.episodes]
+        staging.write("titles.txt", "\n".join(titles))
+
+    def computed() -> list[str]:
+        return sorted(log.read_text(encoding="utf-8").split()) if log.exists() else []
+
+    original = build_module.output_phases
+    build_module.output_phases = lambda: real_phases() + [memo_phase]
+    try:
+        slugs = sorted(e.slug for e in make(site).site.episodes)
+        assert computed() == slugs
+        log.unlink()
+        edit(site / "content/episodes" / BRIDGES, "title: How Bridges Stand Up",
+             "title: How Bridges Really Stand Up")
+        make(site)
+        assert computed() == ["how-bridges-stand-up"]
+        assert "HOW BRIDGES REALLY STAND UP" in page(site, "titles.txt")
+        log.unlink()
+        session = BuildSession()
+        edit(site / "content/episodes" / BRIDGES, "Really", "Truly")
+        make(site, session)
+        edit(site / "content/episodes" / BRIDGES, "Truly", "Surely")
+        make(site, session)
+        assert computed() == ["how-bridges-stand-up", "how-bridges-stand-up"]
+        assert "HOW BRIDGES SURELY STAND UP" in page(site, "titles.txt")
+    finally:
+        build_module.output_phases = original
