@@ -243,3 +243,16 @@ def test_corrupt_jpeg_segment_length_is_not_an_endless_loop(tmp_path):
     path = tmp_path / "x.jpg"
     path.write_bytes(b"\xff\xd8\xff\xe0\x00\x00\xff\xe0\x00\x01")
     assert image_info(path) is None
+
+
+@pytest.mark.parametrize("made, message", [
+    (b"<rss><channel></channel></rss>", "the feed holds 0 items for 4 published episodes"),
+    (b"<rss><channel>", "the feed could not be made"),
+])
+def test_check_reads_the_feed_back(example_site, monkeypatch, made, message):
+    from sitegen.outputs import checks
+    monkeypatch.setattr(checks, "feed_xml", lambda site: made)
+    site = load_site(BuildOptions(site_dir=example_site), Problems())
+    problems = check_site(site)
+    assert [p.message for p in problems if message in p.message]
+    assert all(p.path == example_site / "site.yaml" for p in problems)

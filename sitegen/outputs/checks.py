@@ -12,11 +12,13 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from lxml import etree
+
 from sitegen.config import CONFIG_NAME
 from sitegen.errors import Problem, Problems
 from sitegen.model import Episode, Site
-from sitegen.outputs.feed import (MAX_DESCRIPTION_BYTES, feed_problems, is_remote,
-                                  key_line, local_file)
+from sitegen.outputs.feed import (MAX_DESCRIPTION_BYTES, feed_episodes, feed_problems,
+                                  feed_xml, is_remote, key_line, local_file)
 
 ARTWORK_MIN = 1400
 ARTWORK_MAX = 3000
@@ -192,11 +194,30 @@ def duplicate_problems(site: Site) -> list[Problem]:
     return problems.items
 
 
+def feed_builds(site: Site) -> list[Problem]:
+    """Make the feed in memory and read it back: what the checks above cannot foresee."""
+    problems = Problems()
+    source = site.config.root / CONFIG_NAME
+    try:
+        tree = etree.fromstring(feed_xml(site))
+    except (ValueError, etree.XMLSyntaxError) as exc:
+        problems.error(f"the feed could not be made: {exc}", source)
+        return problems.items
+    items = len(tree.findall("channel/item"))
+    if items != len(feed_episodes(site)):
+        problems.error(f"the feed holds {items} items for {len(feed_episodes(site))} "
+                       "published episodes", source)
+    return problems.items
+
+
 def check_site(site: Site) -> list[Problem]:
     problems = Problems()
     problems.extend(channel_problems(site))
-    problems.extend(feed_problems(site))
+    found = feed_problems(site)
+    problems.extend(found)
     for episode in site.episodes:
         problems.extend(episode_problems(site, episode))
     problems.extend(duplicate_problems(site))
+    if not found:
+        problems.extend(feed_builds(site))
     return problems.items
