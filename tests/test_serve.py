@@ -441,6 +441,33 @@ def test_event_streams_are_capped_and_dead_clients_free_their_slot(served):
     late.close()
 
 
+def test_fifty_streams_and_many_page_loads_at_once(tmp_path: Path):
+    root = tmp_path / "out"
+    (root / "audio").mkdir(parents=True)
+    (root / "index.html").write_text("<html><body>home</body></html>")
+    (root / "audio" / "a.mp3").write_bytes(AUDIO)
+    hub = LiveReload(max_streams=60)
+    with running(DevHTTPServer(("127.0.0.1", 0), lambda: root, hub)) as address:
+        streams = [EventClient(address, hub.build_id) for _ in range(50)]
+        wait_until(lambda: hub.open_streams == 50, timeout=10)
+        statuses: list[int] = []
+
+        def load(i: int) -> None:
+            path, headers = ("/", {}) if i % 2 else ("/audio/a.mp3", {"Range": "bytes=5-9"})
+            statuses.append(get(address, path, headers=headers)[0])
+
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(30) as pool:
+            list(pool.map(load, range(150)))
+        hub.publish_success()
+        events = [stream.next_event(10) for stream in streams]
+        for stream in streams:
+            stream.close()
+        wait_until(lambda: hub.open_streams == 0, timeout=10)
+    assert sorted(set(statuses)) == [200, 206] and len(statuses) == 150
+    assert all(event is not None and event[0] == "reload" for event in events)
+
+
 def test_stream_cap_is_enforced_by_the_hub():
     hub = LiveReload(max_streams=0)
     with pytest.raises(StreamsFull):

@@ -64,6 +64,7 @@ class DevServer:
         self.watcher: Watcher | None = None
         self.last: Outcome | None = None
         self.session = BuildSession()   # parsed episodes and templates, kept between builds
+        self.output_lock = threading.Lock()   # see DevHTTPServer.output_lock
         self._good = False
         self._outcome = threading.Condition()
         self._threads: list[threading.Thread] = []
@@ -85,7 +86,7 @@ class DevServer:
         """Bind, build once, then watch and serve; returns the URL."""
         self.tempdir = _make_tempdir(self.root)
         try:
-            self.httpd = _bind(self.options, self._served_root, self.hub)
+            self.httpd = _bind(self.options, self._served_root, self.hub, self.output_lock)
             self._spawn("sitegen-http", lambda: self.httpd.serve_forever(poll_interval=0.2))
             self._serving = True
             self.rebuild(None)
@@ -239,10 +240,10 @@ def _make_tempdir(root: Path) -> Path:
     return tempdir
 
 
-def _bind(options: ServeOptions, root: Callable[[], Path | None],
-          hub: LiveReload) -> DevHTTPServer:
+def _bind(options: ServeOptions, root: Callable[[], Path | None], hub: LiveReload,
+          lock: threading.Lock) -> DevHTTPServer:
     try:
-        return DevHTTPServer((options.bind, options.port), root, hub)
+        return DevHTTPServer((options.bind, options.port), root, hub, output_lock=lock)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise SitegenError(f"port {options.port} on {options.bind} is in use; choose "

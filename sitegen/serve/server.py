@@ -70,6 +70,7 @@ class DevHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = False
     block_on_close = True
+    request_queue_size = 128   # the listen backlog: a page load opens several connections
 
     def __init__(self, address: tuple[str, int], root: Callable[[], Path | None],
                  hub: LiveReload | None = None, max_connections: int = 256,
