@@ -27,7 +27,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
+from typing import Callable, Iterable
 
 from sitegen.model import Episode, Site
 from sitegen.output import Staging
@@ -202,10 +202,11 @@ class EpisodeEntry:
         }
 
 
-def index_files(site: Site) -> dict[str, bytes]:
+def index_files(site: Site, entry: Callable[[Episode], EpisodeEntry] | None = None
+                ) -> dict[str, bytes]:
     """Every file of the index, by path relative to the site root."""
     files: dict[str, bytes] = {}
-    entries = [_entry(episode) for episode in site.episodes]
+    entries = [(entry or _entry)(episode) for episode in site.episodes]
     postings = _postings(entries)
     shards = _shards(postings, files)
     for entry in entries:
@@ -287,7 +288,15 @@ def _json(data: object) -> bytes:
 
 
 def write_search_index(site: Site, renderer: Renderer, staging: Staging) -> None:
-    files = index_files(site)
+    def entry(episode: Episode) -> EpisodeEntry:
+        # An episode's records depend on it alone: earlier builds' are reused (cache.py).
+        def fresh() -> tuple:
+            made = _entry(episode)
+            return made.records, made.meta, made.version, made.chunks
+
+        return EpisodeEntry(episode, *staging.memo("search-entry", [episode], fresh))
+
+    files = index_files(site, entry)
     manifest = f"{INDEX_DIR}/manifest.json"
     for path, payload in files.items():
         # Every other path names its content, so an unchanged path is an unchanged file.
