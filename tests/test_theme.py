@@ -474,3 +474,10 @@ def test_a_theme_may_drop_player_controls(player_browser, example_site: Path, tm
 
 def state_of_turn(tab) -> str | None:
     return tab.evaluate("(document.querySelector('.turn.current') || {}).id || null")
+
+
+def test_lock_screen_shows_the_episode(tab, site_url) -> None:
+    open_episode(tab, site_url)
+    meta = tab.evaluate("""() => { const m = navigator.mediaSession.metadata;
+        return m && [m.title, m.artist, m.artwork.map(a => a.src)]; }""")
+    assert meta == ["How Bridges Stand Up", "Load Path", [f"{site_url}artwork.png"]]

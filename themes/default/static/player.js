@@ -194,6 +194,19 @@
   }
   window.addEventListener("hashchange", function () { fromHash(false); });
 
+  // Lock screens and headset buttons: title, show, artwork and the skip buttons.
+  if ("mediaSession" in navigator && window.MediaMetadata) {
+    var icon = document.querySelector("link[rel=icon]"), show = document.querySelector("meta[property='og:site_name']");
+    var heading = document.querySelector("h1");
+    try {
+      navigator.mediaSession.metadata = new MediaMetadata({
+        title: heading ? heading.textContent : document.title, artist: show ? show.content : "",
+        artwork: icon ? [{ src: icon.href }] : [] });
+      navigator.mediaSession.setActionHandler("seekbackward", function () { seek(audio.currentTime - 15, false); });
+      navigator.mediaSession.setActionHandler("seekforward", function () { seek(audio.currentTime + 30, false); });
+    } catch (e) { /* an action this browser does not know */ }
+  }
+
   audio.controls = false;
   ui.hidden = false;
   var savedSpeed = store && parseFloat(store.getItem(speedKey));
