@@ -305,7 +305,7 @@ def test_example_episodes_round_trip_through_the_writer(example_site: Path):
 
 FRAGMENTS = ["WEBVTT\n", "\n", "\n\n", "00:00:01.000 --> 00:00:02.000\n", "<v Ada>", "</v>",
              "1\n", "00:00:01,000 --> 00:00:02,500\n", "Ada: ", "Bo Lind: ", "0:00 ", "4:44 ",
-             "(00:24:240) ", "[00:12:34] ", "**Bo:** ", "TIMESTAMPS:\n", "LINKS:\n",
+             "(00:03:450) ", "[00:12:34] ", "**Bo:** ", "TIMESTAMPS:\n", "LINKS:\n",
              "g.co/x\n", "X/TWITTER:\n@h (H)\n", "Transcript\n", "# Title\n", "## Chapters\n",
              "- 00:00 Intro\n", "{", "}", "[", "]", '"segments": ', '"chapters": ',
              '"startTime": ', "1.5", "-3", "1e309", ", ", '"body": ', '"speaker": ', '"x"',
@@ -425,7 +425,8 @@ def _seed_facts(text: str):
     first = lines.index("TIMESTAMPS:") + 1
     last = next(i for i in range(first, len(lines)) if not lines[i].startswith("("))
     chapters = [re.sub(r"^\([\d:]+\)\s*", "", line) for line in lines[first:last]]
-    malformed = next(n for n, line in enumerate(lines, 1) if re.match(r"\(\d+:\d+:\d{3}\)", line))
+    malformed = next((n, m[0]) for n, line in enumerate(lines, 1)
+                     if (m := re.match(r"\(\d+:\d+:\d{3}\)", line)))
     return list(seen), repeats, chapters, malformed
 
 
@@ -437,15 +438,15 @@ def _seconds(stamp: str) -> float:
 def test_seed_dump_imports_into_a_page_with_every_turn_once(example_site: Path,
                                                             tmp_path: Path, capsys):
     seed = _seed()
-    turns, repeats, chapters, malformed = _seed_facts(seed.read_text(encoding="utf-8"))
+    turns, repeats, chapters, (bad_line, bad_stamp) = _seed_facts(seed.read_text("utf-8"))
+    assert repeats and turns and chapters  # the dump still has the defects this test is about
     code = main(["import", str(seed), "--site", str(example_site), "--title", "Seed episode",
                  "--audio", "audio/nine-bars.mp3", "--date", "2023-06-01"])
     report = capsys.readouterr().out
     assert code == 0
     for line in repeats:
         assert f"{seed}:{line}: duplicate:" in report
-    assert re.search(rf"{re.escape(str(seed))}:{malformed}: timestamp: malformed timestamp "
-                     r"'\(00:24:240\)'", report)
+    assert f"{seed}:{bad_line}: timestamp: malformed timestamp {bad_stamp!r}" in report
     result = build(BuildOptions(site_dir=example_site, output_dir=tmp_path / "out"))
     tree = lxml_html.fromstring((result.output / "episodes/seed-episode/index.html").read_bytes())
     shown = [(d.get("data-speaker"), float(d.get("data-start")))
@@ -453,9 +454,10 @@ def test_seed_dump_imports_into_a_page_with_every_turn_once(example_site: Path,
     expected = [(name.lower().replace(" ", "-"), _seconds(stamp)) for name, stamp in turns]
     assert sorted(shown) == sorted(expected) and len(set(shown)) == len(shown)
     speakers = {c.text_content() for c in tree.xpath('//cite[@class="speaker"]')}
-    assert speakers == {"Paige Bailey", "Nathan Labenz"}
-    assert tree.xpath('//div[contains(@class, "turn") and @data-speaker="nathan-labenz"]'
-                      '[contains(concat(" ", @class, " "), " host ")]')
+    assert speakers == {name for name, _ in turns} and len(speakers) == 2
+    roles = {d.get("data-speaker"): "host" if " host" in d.get("class") else "guest"
+             for d in tree.xpath('//div[@data-speaker]')}
+    assert sorted(roles.values()) == ["guest", "host"]
     titles = [t.text_content() for t in tree.xpath('//nav[@class="chapters"]//span'
                                                    '[@class="chapter-title"]')]
     assert titles == chapters

@@ -31,7 +31,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "import", help="turn existing transcripts into episode files",
         description="Convert transcripts (WebVTT, SRT, Podcasting 2.0 JSON, Markdown, raw "
                     "show-notes dumps) into episode files, reporting every repair by line.")
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                        help="transcripts to import, one episode each")
     parser.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
                         help="the site folder holding site.yaml (default: here)")
     parser.add_argument("--into", type=Path, metavar="DIR",

@@ -6,7 +6,7 @@
     X/TWITTER:                           `@handle (Name)`
     SPONSORS: ...                        any other ALL-CAPS label: a notes section
     Transcript                           optional marker lines
-    Paige Bailey: 0:00 Part of ...       the turns, one per line
+    Mara Quint: 0:00 Every spring ...    the turns, one per line
 """
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from sitegen.timecodes import TimestampError, format_hms as _hms, parse_timestam
 log = logging.getLogger(__name__)
 
 # A timestamp as written in text transcripts, malformed ones included: `4:44`,
-# `(00:24:240)`, `[1:04:44.250]`. The reader decides whether it is valid.
+# `(00:03:450)`, `[1:04:44.250]`. The reader decides whether it is valid.
 STAMP = r"[\[(]?\d{1,3}:\d{1,4}(?:[:.,]\d{1,4}){0,2}[\])]?"
 MAX_SECONDS = 100 * 3600 - 0.001
 SPEECH_RATE = 2.5  # words per second, for turns without a time
@@ -53,7 +53,7 @@ def read_stamp(stamp: str) -> float | None:
 def readings(stamp: str) -> list[float]:
     """Plausible readings of a malformed timestamp, most likely first.
 
-    A group with a digit too many (`00:24:240`) loses its extra digit, last or
+    A group with a digit too many (`00:03:450`) loses its extra digit, last or
     first; `H:MM:SS:mmm` reads as `H:MM:SS.mmm`.
     """
     body = stamp.strip().strip("[]()")
@@ -127,7 +127,7 @@ def glued_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
 
 def split_glued(turns: Sequence[RawTurn], names: Iterable[str],
                 repairs: list[Repair]) -> list[RawTurn]:
-    """Turns written on one line (`...try? Nathan: 45:05 So...`) split apart."""
+    """Turns written on one line (`...away. Osric Vale: 1:10 Thanks...`) split apart."""
     pattern = glued_pattern(names)
     if pattern is None:
         return list(turns)
@@ -271,7 +271,7 @@ def _key(name: str) -> str:
 
 
 def unify_names(turns: Sequence[RawTurn], repairs: list[Repair]) -> list[RawTurn]:
-    """Spellings of one person (`NATHAN LABENZ`, `Nathan`, `Nathan Labenz (host)`) unified."""
+    """Spellings of one person (`MARA QUINT`, `Mara`, `Mara Quint (host)`) unified."""
     counts: dict[str, dict[str, int]] = {}
     first_line: dict[str, int] = {}
     for turn in turns:
