@@ -178,7 +178,7 @@
   audio.addEventListener("ratechange", function () { speedText.textContent = audio.playbackRate + "×"; });
   window.addEventListener("pagehide", function () { savePosition(true); });
 
-  function fromHash(initial) {
+  function fromHash() {
     var hash = location.hash.slice(1);
     if (hash.indexOf("t=") === 0) {
       var t = parseTime(hash.slice(2));
@@ -192,7 +192,7 @@
     if (el && el.hasAttribute("data-start")) { seek(start(el), false); return true; }
     return false;
   }
-  window.addEventListener("hashchange", function () { fromHash(false); });
+  window.addEventListener("hashchange", function () { fromHash(); });
 
   // Lock screens and headset buttons: title, show, artwork and the skip buttons.
   if ("mediaSession" in navigator && window.MediaMetadata) {
@@ -211,7 +211,7 @@
   ui.hidden = false;
   var savedSpeed = store && parseFloat(store.getItem(speedKey));
   if (SPEEDS.indexOf(savedSpeed) >= 0) setSpeed(savedSpeed);
-  if (!fromHash(true)) {
+  if (!fromHash()) {
     var saved = store && parseFloat(store.getItem(posKey));
     if (saved > 0 && (!duration() || saved < duration() - 5)) {
       seek(saved, false);
