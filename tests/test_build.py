@@ -559,3 +559,19 @@ def test_missing_site_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "site.yaml" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.splitlines()) <= 25
+
+
+def test_problems_in_several_files_reported_together(example_site: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    episodes = example_site / "content" / "episodes"
+    first = episodes / "2026-01-14-how-bridges-stand-up.md"
+    first.write_text(first.read_text().replace("number: 1\n", "number: one\n", 1))
+    break_episode(example_site)
+    config = example_site / "site.yaml"
+    config.write_text(config.read_text() + "episode_per_page: 4\n")
+    assert run_cli("check", "--site", str(example_site)) == 1
+    err = capsys.readouterr().err
+    assert re.search(r"2026-01-14-how-bridges-stand-up\.md:4: error: number", err)
+    assert re.search(r"2026-02-04-nine-bars\.md:\d+: error: unknown speaker", err)
+    assert "site.yaml:21: warning: unknown key 'episode_per_page'" in err
+    assert "did you mean 'episodes_per_page'?" in err
