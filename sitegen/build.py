@@ -137,6 +137,7 @@ def build(options: BuildOptions, progress: Callable[[str], None] | None = None,
                    folder_fingerprint(renderer.path), _asset_names(renderer),
                    renderer.env.globals.get("now_year"))
     staging = Staging(target, manifest.files if manifest else None, scope, session.memos)
+    staging.commit_lock = session.commit_lock
     try:
         timings = run_phases(output_phases(), site, renderer, staging, progress,
                              manifest.timings if manifest else {})

@@ -472,6 +472,7 @@ class BuildSession:
     manifests: dict[str, Manifest] = field(default_factory=dict)
     templates: dict[str, bytes] = field(default_factory=dict)   # compiled, by source hash
     site: Any = None              # the last Site built, returned when nothing changed
+    commit_lock: Any = None       # held while the live output changes in place (serve)
 
 
 def template_cache(folder: Path | None, memory: dict[str, bytes]) -> Any:

@@ -6,6 +6,7 @@ with the old folder restored by the next build if one is interrupted between.
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import logging
@@ -91,6 +92,7 @@ class Staging:
         self.changed: list[str] = []              # after commit: written or removed
         self.in_place = False
         self.jobs = 0    # processes a phase may fork for itself; 0: as many as CPUs
+        self.commit_lock: Any = None   # held while updating the live folder in place
         self.memos = memos if memos is not None else MemoStore(None)
         self.write(MARKER, "built by sitegen; replaced as a whole on each build\n")
 
@@ -183,7 +185,8 @@ class Staging:
     def commit(self) -> None:
         if self._can_update_in_place():
             self.in_place = True
-            self._update_in_place()
+            with self.commit_lock or contextlib.nullcontext():
+                self._update_in_place()
         else:
             self._swap()
 

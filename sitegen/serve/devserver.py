@@ -63,8 +63,9 @@ class DevServer:
         self.httpd: DevHTTPServer | None = None
         self.watcher: Watcher | None = None
         self.last: Outcome | None = None
-        self.session = BuildSession()   # parsed episodes and templates, kept between builds
         self.output_lock = threading.Lock()   # see DevHTTPServer.output_lock
+        # Parsed episodes and compiled templates, kept between builds.
+        self.session = BuildSession(commit_lock=self.output_lock)
         self._good = False
         self._outcome = threading.Condition()
         self._threads: list[threading.Thread] = []
