@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 from sitegen.importers.common import RawChapter, RawTurn
 from sitegen.importers.repairs import STAMP
@@ -47,8 +48,8 @@ def chapter_line(line: str, number: int) -> RawChapter | None:
     return RawChapter(match["ts"], match["title"].strip(), number)
 
 
-def collect_turns(lines: list[tuple[int, str]], is_turn, line_paragraphs: bool
-                  ) -> tuple[list[RawTurn], list[tuple[int, str]]]:
+def collect_turns(lines: list[tuple[int, str]], is_turn: Callable[[Head], bool],
+                  line_paragraphs: bool) -> tuple[list[RawTurn], list[tuple[int, str]]]:
     """Turns from numbered lines; `is_turn(head)` decides which heads start a turn.
 
     Lines before the first turn come back separately. With `line_paragraphs`,

@@ -10,6 +10,7 @@ import difflib
 import logging
 import re
 from dataclasses import replace
+from pathlib import Path
 from typing import Iterable, Sequence, TypeVar
 
 from sitegen.importers.common import (
@@ -382,7 +383,7 @@ def _parser_key(name: str) -> str:
 
 # ---- the whole pass ------------------------------------------------------------------
 
-def finish(parsed: Parsed, source, people: Sequence[Speaker] = ()) -> ImportResult:
+def finish(parsed: Parsed, source: Path, people: Sequence[Speaker] = ()) -> ImportResult:
     """Run every repair on a format's raw turns and chapters; the ImportResult."""
     repairs = list(parsed.repairs)
     raw = [replace(t, speaker=clean_name(t.speaker) or "Speaker",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
+from webvtt.models import Timestamp
 
 from sitegen.importers.common import ImportFailed, Parsed, Repair
 from sitegen.importers.cues import Cue, assign_lines, timing_lines, to_turns, voice_and_text
@@ -63,7 +64,7 @@ def _drop_unreadable_timings(text: str, shift: int, repairs: list[Repair]) -> st
     return "\n".join(lines)
 
 
-def _seconds(stamp) -> float:
+def _seconds(stamp: Timestamp) -> float:
     """A webvtt-py Timestamp in seconds, exact to the millisecond."""
     millis = ((stamp.hours * 60 + stamp.minutes) * 60 + stamp.seconds) * 1000 \
         + stamp.milliseconds

@@ -9,7 +9,6 @@ leading backslash, which the parser strips.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
