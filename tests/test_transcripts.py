@@ -19,7 +19,7 @@ from sitegen.errors import Problems
 from sitegen.model import Episode
 from sitegen.outputs.transcripts import (MAX_LINE, _share_out, episode_cues, split_lines,
                                          text_width, turn_plain_text, vtt)
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, require
 
 MS = 0.0015  # VTT/SRT times have millisecond precision
 
@@ -313,3 +313,23 @@ def test_episode_pages_link_to_transcript_files_that_exist(built_example, episod
                 for fmt in ("vtt", "srt", "json", "html")} <= links
         for link in links:
             assert (built_example / link).is_file(), link
+
+
+@pytest.mark.parametrize("seconds, text", [
+    (0, "PT0S"), (9, "PT9S"), (75.25, "PT1M15.25S"), (3884, "PT1H4M44S"), (3600, "PT1H0S")])
+def test_html_duration(seconds, text):
+    from sitegen.outputs.transcripts import html_duration
+    assert html_duration(seconds) == text
+
+
+def test_html_transcripts_pass_the_nu_html_checker(built_example):
+    import subprocess
+
+    from tests.theme_tools import VNU_JAR, java
+    require(VNU_JAR.is_file(), f"vnu.jar not found at {VNU_JAR}")
+    require(java() is not None, "java is not installed")
+    files = sorted(built_example.glob("episodes/*/transcript.html"))
+    assert len(files) == 4
+    result = subprocess.run([java(), "-jar", str(VNU_JAR), "--errors-only",
+                             *map(str, files)], capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stderr[:3000]

@@ -20,7 +20,7 @@ from sitegen.output import Staging
 from sitegen.render.context import Renderer
 from sitegen.render.markdown import markdown
 from sitegen.render.pages import episode_url
-from sitegen.timecodes import format_clock, format_cue
+from sitegen.timecodes import format_clock, format_cue, format_seconds
 
 log = logging.getLogger(__name__)
 
@@ -287,6 +287,16 @@ def transcript_json(cues: list[Cue]) -> str:
     return f'{{"version": "1.0.0", "segments": [\n{segments}\n]}}\n'
 
 
+def html_duration(seconds: float) -> str:
+    """`PT1H4M44S`: the machine-readable form `<time datetime>` needs for `1:04:44`."""
+    millis = round(seconds * 1000)
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs = format_seconds(rest / 1000)
+    return "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") \
+        + f"{secs}S"
+
+
 def transcript_html(site: Site, episode: Episode) -> str:
     """`<cite>`, `<time>` and `<p>` per turn, as the Podcasting 2.0 HTML transcript."""
     esc = html.escape
@@ -296,7 +306,8 @@ def transcript_html(site: Site, episode: Episode) -> str:
              "</head>", "<body>", f"<h1>{esc(episode.title)}</h1>"]
     for turn in episode.turns:
         parts.append(f"<cite>{esc(episode.speaker(turn.speaker_id).name)}:</cite>")
-        parts.append(f"<time>{format_clock(turn.start)}</time>")
+        parts.append(f'<time datetime="{html_duration(turn.start)}">'
+                     f"{format_clock(turn.start)}</time>")
         parts += [f"<p>{esc(text)}</p>" for text in map(inline_text, turn.paragraphs) if text]
     parts += ["</body>", "</html>"]
     return "\n".join(parts) + "\n"
