@@ -433,6 +433,35 @@ def test_damaged_file_exit_1_no_traceback(example_site: Path, tmp_path: Path,
     assert len(code.stderr.splitlines()) <= 25
 
 
+HOSTILE = {
+    "nul": b"---\ntitle: T\x00\n---\n",
+    "utf16": "---\ntitle: T\ndate: 2026-01-01\n---\n".encode("utf-16"),
+    "latin1": "---\ntitle: Caf\u00e9\ndate: 2026-01-01\n---\n".encode("latin-1"),
+    "alias-bomb": ("---\ntitle: T\ndate: 2026-01-01\na: &a [x, x, x, x, x, x, x, x, x]\n"
+                   + "".join(f"b{i}: &b{i} [*{'a' if i == 0 else f'b{i - 1}'}] \n"
+                             for i in range(30)) + "---\n").encode(),
+    "deep": ("---\ntitle: " + "[" * 10000 + "]" * 10000 + "\n---\n").encode(),
+    "impossible-date": b"---\ntitle: T\ndate: 2026-02-30\n---\n",
+    "infinite-chapter": b"---\ntitle: T\ndate: 2026-01-01\nchapters: [{start: 1.0e400, "
+                        b"title: x}]\n---\n",
+    "python-tag": b"---\ntitle: !!python/object/apply:os.system [echo hi]\n---\n",
+    "unclosed": b"---\ntitle: T\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_episode_files_fail_cleanly(example_site: Path, tmp_path: Path, name: str,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    (example_site / "content" / "episodes" / "2026-05-01-hostile.md").write_bytes(HOSTILE[name])
+    out = tmp_path / "out"
+    assert run_cli("build", "--site", str(example_site), "--output", str(out)) == 1
+    err = capsys.readouterr().err
+    assert re.search(r"content/episodes/2026-05-01-hostile\.md:\d+: error: ", err), err
+    assert "internal error" not in err and "Traceback" not in err
+    assert len(err.splitlines()) <= 25
+    assert not out.exists()
+
+
 def test_broken_site_yaml(example_site: Path, tmp_path: Path,
                           capsys: pytest.CaptureFixture[str]) -> None:
     config = example_site / "site.yaml"
