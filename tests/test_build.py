@@ -604,3 +604,17 @@ def test_problems_in_several_files_reported_together(example_site: Path,
     assert re.search(r"2026-02-04-nine-bars\.md:\d+: error: unknown speaker", err)
     assert "site.yaml:21: warning: unknown key 'episode_per_page'" in err
     assert "did you mean 'episodes_per_page'?" in err
+
+
+def test_strict_applies_to_site_yaml(example_site: Path, tmp_path: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    config = example_site / "site.yaml"
+    config.write_text(config.read_text() + "langauge: en\n")
+    out = tmp_path / "o"
+    assert run_cli("build", "--site", str(example_site), "--output", str(out)) == 0
+    assert "site.yaml:21: warning: unknown key 'langauge'" in capsys.readouterr().err
+    before = snapshot(out)
+    assert run_cli("build", "--site", str(example_site), "--output", str(out),
+                   "--strict") == 1
+    assert "site.yaml:21: error: unknown key 'langauge'" in capsys.readouterr().err
+    assert snapshot(out) == before
