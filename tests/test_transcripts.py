@@ -333,3 +333,27 @@ def test_html_transcripts_pass_the_nu_html_checker(built_example):
     result = subprocess.run([java(), "-jar", str(VNU_JAR), "--errors-only",
                              *map(str, files)], capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stderr[:3000]
+
+
+@pytest.mark.browser
+def test_chromium_parses_every_vtt_cue(built_example, episodes, page):
+    """The browser's own WebVTT parser (what web players use) reads every cue."""
+    from tests.helpers import serve_static
+    with serve_static(built_example) as base:
+        for episode in episodes:
+            page.goto(f"{base}episodes/{episode.slug}/")
+            cues = page.evaluate("""async (src) => {
+                const video = document.createElement('video');
+                const track = document.createElement('track');
+                track.src = src; track.kind = 'captions'; track.default = true;
+                video.appendChild(track); document.body.appendChild(video);
+                track.track.mode = 'hidden';
+                await new Promise((ok, fail) => { track.onload = ok; track.onerror = fail; });
+                return Array.from(track.track.cues, c => [c.startTime, c.endTime, c.text]);
+            }""", f"{base}episodes/{episode.slug}/transcript.vtt")
+            expected = webvtt.read(str(files(built_example, episode, "transcript.vtt"))).captions
+            assert len(cues) == len(expected) > 0
+            for (start, end, text), caption in zip(cues, expected):
+                assert end > start
+                assert start == pytest.approx(_seconds(caption.start), abs=MS)
+                assert text == caption.raw_text
