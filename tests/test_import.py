@@ -99,6 +99,16 @@ def test_speaker_name_variants_unified():
     assert set(names(result)) == {"Mara Quint", "Osric Vale"}
 
 
+def test_raw_dump_continuation_lines_are_paragraphs():
+    text = ("Ana Bell: 0:00 First paragraph.\nSecond paragraph of the same turn.\n"
+            "Bo Lind: 0:20 Reply: 3:00 is not a turn head here.\nAna Bell: 0:30 End.\n")
+    result = import_text(text, Path("t.txt"))
+    assert [t.paragraphs for t in result.turns] == [
+        ("First paragraph.", "Second paragraph of the same turn."),
+        ("Reply: 3:00 is not a turn head here.",), ("End.",)]
+    assert not kinds(result, "glued")
+
+
 def test_best_reading_must_fit_between_neighbours():
     text = ("Ana: 0:00 Welcome to the show.\nBo: 10:00 Thanks for having me.\n"
             "Ana: (00:10:990) A stamp no reading of which fits.\nBo: 12:00 Right.\n")
@@ -412,22 +422,22 @@ def _seed_facts(text: str):
     """What the dump holds, read by the test itself: turn heads, chapters, defect lines."""
     lines = text.split("\n")
     start = next(i for i, line in enumerate(lines) if line.strip() == "Transcript") + 1
-    heads: list[tuple[str, str, int]] = []
+    heads: list[tuple[str, str, int, str]] = []
     for number, line in enumerate(lines[start:], start + 1):
-        heads += [(m[1], m[2], number) for m in
+        heads += [(m[1], m[2], number, " ".join(line[m.end():].split()[:8])) for m in
                   re.finditer(r"([A-Z][a-z]+ [A-Z][a-z]+): (\d+:\d\d) ", line)]
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, str], str] = {}
     repeats = []
-    for name, stamp, number in heads:
+    for name, stamp, number, opening in heads:
         if (name, stamp) in seen:
             repeats.append(number)
-        seen.setdefault((name, stamp), number)
+        seen.setdefault((name, stamp), opening)
     first = lines.index("TIMESTAMPS:") + 1
     last = next(i for i in range(first, len(lines)) if not lines[i].startswith("("))
     chapters = [re.sub(r"^\([\d:]+\)\s*", "", line) for line in lines[first:last]]
     malformed = next((n, m[0]) for n, line in enumerate(lines, 1)
                      if (m := re.match(r"\(\d+:\d+:\d{3}\)", line)))
-    return list(seen), repeats, chapters, malformed
+    return seen, repeats, chapters, malformed
 
 
 def _seconds(stamp: str) -> float:
@@ -453,6 +463,10 @@ def test_seed_dump_imports_into_a_page_with_every_turn_once(example_site: Path,
              for d in tree.xpath('//div[contains(concat(" ", @class, " "), " turn ")]')]
     expected = [(name.lower().replace(" ", "-"), _seconds(stamp)) for name, stamp in turns]
     assert sorted(shown) == sorted(expected) and len(set(shown)) == len(shown)
+    spoken = " ".join(" ".join(tree.xpath('//section[@class="transcript"]')[0]
+                               .text_content().split()).split())
+    for opening in turns.values():  # each real turn's words appear once, repeats dropped
+        assert spoken.count(opening) == 1, opening
     speakers = {c.text_content() for c in tree.xpath('//cite[@class="speaker"]')}
     assert speakers == {name for name, _ in turns} and len(speakers) == 2
     roles = {d.get("data-speaker"): "host" if " host" in d.get("class") else "guest"

@@ -99,8 +99,8 @@ def _import_one(path: Path, args: argparse.Namespace, target: Target, out: TextI
     result = import_file(path, args.chapters, target.config.people)
     notes: list[str] = []
     record = _record(path, result, args, target, notes)
-    written = write_episode(record, target.folder, overwrite=args.force)
-    _verify(written, target.config)
+    written = write_episode(record, target.folder, overwrite=args.force,
+                            check=lambda text, where: _verify(text, where, target.config))
     print(f"{written} <- {path} ({result.format}): {len(result.turns)} turns, "
           f"{len(result.speakers)} speakers, {len(result.chapters)} chapters, "
           f"{len(result.links)} links", file=out)
@@ -174,10 +174,10 @@ def _audio(value: str | None, config: SiteConfig) -> tuple[str | None, str | Non
     raise SitegenError(f"--audio {value!r} is not an http(s) URL nor a file under {content}")
 
 
-def _verify(path: Path, config: SiteConfig) -> None:
-    """Read the written file back as the build will; any error is a bug, said plainly."""
+def _verify(text: str, path: Path, config: SiteConfig) -> None:
+    """Read the text back as the build will, before writing; an error is a bug, said so."""
     problems = Problems()
-    parse_episode(path.read_text(encoding="utf-8"), path, config, problems)
+    parse_episode(text, path, config, problems)
     if problems.errors:
         details = "; ".join(p.format() for p in problems.errors[:5])
         raise SitegenError(f"the written episode does not read back cleanly ({details}); "

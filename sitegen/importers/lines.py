@@ -80,6 +80,8 @@ def collect_turns(lines: list[tuple[int, str]], is_turn: Callable[[Head], bool],
                        "paragraphs": []}
             if head.text:
                 paragraph.append(head.text)
+                if line_paragraphs:
+                    close_paragraph()
             continue
         if current is None:
             before.append((number, line))

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -234,13 +234,19 @@ def file_name(record: EpisodeRecord) -> str:
     return f"{day.isoformat()}-{record.slug or slugify(record.title, 'episode')}.md"
 
 
-def write_episode(record: EpisodeRecord, folder: Path, overwrite: bool = False) -> Path:
-    """Write the record into `folder` as `YYYY-MM-DD-slug.md`; returns the path."""
+def write_episode(record: EpisodeRecord, folder: Path, overwrite: bool = False,
+                  check: Callable[[str, Path], None] | None = None) -> Path:
+    """Write the record into `folder` as `YYYY-MM-DD-slug.md`; returns the path.
+
+    `check(text, path)` runs before anything is written and may raise to stop it.
+    """
     path = folder / file_name(record)
     if path.exists() and not overwrite:
         raise SitegenError(f"{path} already exists; pass --force to replace it, or give "
                            "another --title or --date")
     text = write_text(record)
+    if check is not None:
+        check(text, path)
     folder.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     log.debug("wrote %s (%d bytes)", path, len(text))
