@@ -618,3 +618,43 @@ def test_strict_applies_to_site_yaml(example_site: Path, tmp_path: Path,
                    "--strict") == 1
     assert "site.yaml:21: error: unknown key 'langauge'" in capsys.readouterr().err
     assert snapshot(out) == before
+
+
+def wcag_contrast(a: str, b: str) -> float:
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+                  for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def speaker_colours(out: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """(light, dark) colour per speaker class, from the generated speakers CSS."""
+    [css] = list(out.glob("static/speakers.*.css"))
+    light_part, _, dark_part = css.read_text().partition("@media (prefers-color-scheme: dark)")
+    rule = r"\.(speaker-[a-z0-9-]+)\{--speaker:(#[0-9a-f]{6})\}"
+    return dict(re.findall(rule, light_part)), dict(re.findall(rule, dark_part))
+
+
+def test_speaker_colours_reach_aa_on_the_theme_backgrounds(built: tuple[Path, Path]) -> None:
+    _, out = built
+    [style] = list(out.glob("static/style.*.css"))
+    backgrounds = re.findall(r"--bg:\s*(#[0-9a-fA-F]{6})", style.read_text())
+    light_bg, dark_bg = backgrounds[0], backgrounds[1]
+    light, dark = speaker_colours(out)
+    assert light.keys() == dark.keys() and len(light) >= 5
+    for css_class in light:
+        assert wcag_contrast(light[css_class], light_bg) >= 4.5, css_class
+        assert wcag_contrast(dark[css_class], dark_bg) >= 4.5, css_class
+
+
+def test_speaker_colour_from_site_yaml_is_used(example_site: Path, tmp_path: Path) -> None:
+    config = example_site / "site.yaml"
+    tom = "tom: {name: Tom Keller, role: host"
+    config.write_text(config.read_text().replace(tom, tom + ', color: "#1a5c2e"'))
+    out = tmp_path / "out"
+    assert run_cli("build", "--site", str(example_site), "--output", str(out)) == 0
+    light, _ = speaker_colours(out)
+    assert light["speaker-tom-keller"] == "#1a5c2e"
