@@ -560,6 +560,10 @@ def test_new_episode_builds(example_site: Path, tmp_path: Path,
     assert run_cli("build", "--site", str(example_site), "--output", str(out)) == 0
     built_page = out / "episodes" / "gaskets-seals-a-tight-fit" / "index.html"
     assert not built_page.exists(), "a new episode starts as a draft"
+    preview = tmp_path / "preview"
+    assert run_cli("build", "--site", str(example_site), "--output", str(preview),
+                   "--drafts") == 0
+    assert html_errors((preview / built_page.relative_to(out)).read_text()) == []
     # the podcaster's next steps: point at the audio, publish
     text = path.read_text(encoding="utf-8")
     text = re.sub(r"(?m)^# audio: \S+.*$", "audio: audio/nine-bars.mp3", text)
