@@ -52,45 +52,61 @@ TARGET_INDEX_SHARE = 0.2
 
 
 @dataclass
-class PhaseTimes:
-    wall: dict[str, float] = field(default_factory=dict)
-    cpu: dict[str, float] = field(default_factory=dict)
+class BuildTimes:
+    wall: float
+    cpu: float
+    phases_wall: dict[str, float] = field(default_factory=dict)
+    phases_cpu: dict[str, float] = field(default_factory=dict)
 
 
 def cpu_time() -> float:
-    """CPU seconds of this process and its finished children (page rendering forks)."""
+    """CPU seconds of this process and its finished children (forked phases, pools)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def build_site(site: Path, out: Path) -> tuple[float, float, PhaseTimes]:
-    """Build with sitegen, timing each output phase; returns (wall, cpu, phases)."""
+def build_site(site: Path, out: Path, sequential: bool, search: bool = True) -> BuildTimes:
+    """A cold build (no output folder, no build cache), timed.
+
+    sequential: SITEGEN_JOBS=1, one process, so every phase's CPU time is its own.
+    Otherwise sitegen's default (phases and page rendering spread over the CPUs);
+    per-phase wall times then come from the build's own timings. search=False
+    leaves the search phase out, to measure what it adds to the elapsed time.
+    """
     import sitegen.build as build_module
     from sitegen.build import BuildOptions, build
-    times = PhaseTimes()
+    cpu_by_phase: dict[str, float] = {}
     original = build_module.output_phases
 
     def timed(phase: Callable) -> Callable:
         @functools.wraps(phase)
         def run(*args, **kwargs):
-            wall, cpu = time.perf_counter(), cpu_time()
+            cpu = cpu_time()
             try:
                 return phase(*args, **kwargs)
             finally:
-                times.wall[phase.__name__] = time.perf_counter() - wall
-                times.cpu[phase.__name__] = cpu_time() - cpu
+                cpu_by_phase[phase.__name__] = cpu_time() - cpu
         return run
 
-    build_module.output_phases = lambda: [timed(p) for p in original()]
+    build_module.output_phases = lambda: [timed(p) for p in original()
+                                          if search or p.__name__ != "write_search_index"]
+    old_jobs = os.environ.get("SITEGEN_JOBS")
+    if sequential:
+        os.environ["SITEGEN_JOBS"] = "1"
     try:
-        if out.exists():
-            shutil.rmtree(out)
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(site / ".sitegen-cache", ignore_errors=True)
         wall, cpu = time.perf_counter(), cpu_time()
-        build(BuildOptions(site_dir=site, output_dir=out))
-        return time.perf_counter() - wall, cpu_time() - cpu, times
+        result = build(BuildOptions(site_dir=site, output_dir=out))
+        return BuildTimes(time.perf_counter() - wall, cpu_time() - cpu, dict(result.timings),
+                          cpu_by_phase if sequential else {})
     finally:
         build_module.output_phases = original
+        if old_jobs is None:
+            os.environ.pop("SITEGEN_JOBS", None)
+        else:
+            os.environ["SITEGEN_JOBS"] = old_jobs
 
 
 def transferred(body: bytes) -> int:
@@ -206,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse", action="store_true",
                         help="reuse a generated site and build from an earlier run")
     parser.add_argument("--no-pagefind", action="store_true")
+    parser.add_argument("--pagefind-glob", default="episodes/*/index.html",
+                        help="pages Pagefind indexes (default: the episode pages, which "
+                        "hold everything sitegen indexes; '**/*.html' for every page)")
     parser.add_argument("--quick", action="store_true", help="only the first two queries")
     args = parser.parse_args(argv)
 
@@ -221,14 +240,15 @@ def main(argv: list[str] | None = None) -> int:
             generated.touch()
             print(f"generated {args.episodes} episodes in {time.perf_counter() - started:.1f} s",
                   flush=True)
-        wall, cpu, phases = build_site(site, out)
-        info = {"wall": wall, "cpu": cpu, "phases_wall": phases.wall, "phases_cpu": phases.cpu}
-        if not args.no_pagefind:
-            started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "pagefind", "--site", str(out)], check=True,
-                           stdout=subprocess.DEVNULL)
-            info["pagefind_s"] = time.perf_counter() - started
-        stamp.write_text(json.dumps(info))
+        builds = {}
+        if not args.quick:
+            builds["default, without the search phase"] = build_site(site, out, False, False)
+        builds["sequential (SITEGEN_JOBS=1)"] = build_site(site, out, True)
+        builds["default (phases in parallel)"] = build_site(site, out, False)
+        info = {"builds": {name: vars(b) for name, b in builds.items()}}
+    if not args.no_pagefind and info.get("pagefind_glob") != args.pagefind_glob:
+        info.update(run_pagefind(out, args.pagefind_glob))
+    stamp.write_text(json.dumps(info))
     report_build(info, out)
     queries = pick_queries(args.seed)[:2 if args.quick else None]
     results = browse(out, queries, pagefind=not args.no_pagefind)
@@ -236,23 +256,44 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def run_pagefind(out: Path, glob: str) -> dict:
+    shutil.rmtree(out / "pagefind", ignore_errors=True)
+    started, cpu = time.perf_counter(), cpu_time()
+    subprocess.run([sys.executable, "-m", "pagefind", "--site", str(out), "--glob", glob],
+                   check=True, stdout=subprocess.DEVNULL)
+    return {"pagefind_s": time.perf_counter() - started, "pagefind_cpu": cpu_time() - cpu,
+            "pagefind_glob": glob}
+
+
 def report_build(info: dict, out: Path) -> None:
-    share_wall = info["phases_wall"]["write_search_index"] / info["wall"]
-    share_cpu = info["phases_cpu"]["write_search_index"] / info["cpu"]
+    builds = info["builds"]
+    for name, b in builds.items():
+        print(f"\ncold build, {name}: {b['wall']:.1f} s wall, {b['cpu']:.1f} s CPU")
+        for phase, seconds in b["phases_wall"].items():
+            cpu = b["phases_cpu"].get(phase)
+            print(f"  {phase:<22} {seconds:7.2f} s wall" +
+                  (f" {cpu:7.2f} s CPU" if cpu is not None else ""))
+    seq = builds["sequential (SITEGEN_JOBS=1)"]
+    index_cpu = seq["phases_cpu"]["write_search_index"]
+    print(f"\nindex generation, sequential build: {index_cpu / seq['cpu']:.1%} of CPU, "
+          f"{seq['phases_wall']['write_search_index'] / seq['wall']:.1%} of wall "
+          f"(target < {TARGET_INDEX_SHARE:.0%})")
+    without = builds.get("default, without the search phase")
+    if without:
+        default = builds["default (phases in parallel)"]
+        added = default["wall"] - without["wall"]
+        print(f"index generation, default build: adds {added:.1f} s to {without['wall']:.1f} s "
+              f"= {added / default['wall']:.1%} of the build's {default['wall']:.1f} s wall")
     files, raw, packed = folder_size(out / "search" / "index")
     manifest = (out / "search" / "index" / "manifest.json").read_bytes()
-    print(f"\nbuild: {info['wall']:.1f} s wall, {info['cpu']:.1f} s CPU")
-    for name, seconds in info["phases_wall"].items():
-        print(f"  {name:<22} {seconds:7.2f} s wall {info['phases_cpu'][name]:7.2f} s CPU")
-    print(f"index generation share: {share_wall:.1%} of wall, {share_cpu:.1%} of CPU "
-          f"(target < {TARGET_INDEX_SHARE:.0%})")
     print(f"sitegen index: {files:,} files, {raw / 2**20:,.1f} MB raw, "
           f"{packed / 2**20:,.1f} MB gzipped; manifest {kb(len(manifest))} raw, "
           f"{kb(transferred(manifest))} gzipped")
     if (out / "pagefind").is_dir():
         files, raw, packed = folder_size(out / "pagefind")
-        print(f"pagefind index: {files:,} files, {raw / 2**20:,.1f} MB; "
-              f"indexing took {info.get('pagefind_s', float('nan')):.1f} s")
+        print(f"pagefind index ({info.get('pagefind_glob')}): {files:,} files, "
+              f"{raw / 2**20:,.1f} MB; indexing took {info.get('pagefind_s', 0):.1f} s wall, "
+              f"{info.get('pagefind_cpu', 0):.1f} s CPU")
 
 
 def browse(out: Path, queries: list[str], pagefind: bool) -> list[QueryResult]:

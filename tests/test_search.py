@@ -68,6 +68,11 @@ def test_terms_fold_case_accents_and_apostrophes():
     assert search.terms("x" * 61 + " ok") == ["ok"]
 
 
+@given(st.text() | st.text(alphabet=st.characters(max_codepoint=127)))
+def test_fast_term_set_agrees_with_the_tokenizer(text):
+    assert search.term_set(text) == {t.encode() for t in search.terms(text)}
+
+
 @given(st.lists(st.integers(0, 5_000_000), unique=True))
 def test_postings_round_trip(ids):
     ids = sorted(ids)
