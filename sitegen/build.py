@@ -79,6 +79,8 @@ def _load_site(config: SiteConfig, options: BuildOptions, problems: Problems,
                store: EpisodeStore | None) -> Site:
     if problems.errors:  # without a valid config, episodes would only add noise
         return Site(config, ())
+    if store is not None and _can_fork():
+        store.preload(sorted((config.content_path / "episodes").glob("*.md")), config, _cpus())
     episodes = load_episodes(config, problems, include_drafts=options.drafts,
                              loader=store.load if store is not None else None)
     return Site(config, episodes)
@@ -170,10 +172,15 @@ def run_phases(phases: list[OutputPhase], site: Site, renderer: "Renderer", stag
     """
     order = sorted(phases, key=lambda ph: -timings.get(ph.__name__,
                                                        PHASE_PRIOR.get(ph.__name__, 0.0)))
-    if len(order) < 2 or _cpus() < 2 or threading.active_count() > 1 \
-            or not hasattr(os, "fork") or os.environ.get("SITEGEN_JOBS") == "1":
+    if len(order) < 2 or not _can_fork():
         return {ph.__name__: _run_phase(ph, site, renderer, staging, progress) for ph in order}
     return _run_phases_forked(order, site, renderer, staging, progress)
+
+
+def _can_fork() -> bool:
+    """Two processes pay off, and forking is safe (no other threads to deadlock on)."""
+    return (_cpus() >= 2 and threading.active_count() == 1 and hasattr(os, "fork")
+            and os.environ.get("SITEGEN_JOBS") != "1")
 
 
 def _cpus() -> int:

@@ -40,6 +40,7 @@ FORMAT = b"sitegen-cache-2\n"
 # within the same timestamp tick; such "racy" files are re-hashed, never trusted.
 RACY_NS = 2_000_000_000
 FINE_RACY_NS = 50_000_000
+PRELOAD_MIN = 16       # fewer stale episode files than this are parsed in one process
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEPENDENCIES = ("jinja2", "markdown-it-py", "mdit-py-plugins", "PyYAML", "mutagen", "feedgen",
                 "lxml")
@@ -250,6 +251,62 @@ class EpisodeStore:
         if episode is not None and not found.errors and sig is not None:
             self._remember(entry, sig, episode, found.items, config_key, key)
         return episode
+
+    def preload(self, paths: list[Path], config: SiteConfig, jobs: int) -> None:
+        """Parse the stale files among `paths` in two processes, ahead of `load`.
+
+        Silent: problems are replayed by `load`, and a file that fails to parse
+        is simply parsed again there, so its errors are reported as usual.
+        """
+        config_key = config_fingerprint(config)
+        stale = [p for p in paths if not p.is_symlink() and not self._is_fresh(p, config_key)]
+        if jobs < 2 or len(stale) < PRELOAD_MIN:
+            return
+        half = len(stale) // 2
+        reader, writer = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child parses the second half and sends the entries back
+            os.close(reader)
+            try:
+                entries = [e for e in (self._parse(p, config, config_key) for p in stale[half:])
+                           if e is not None]
+                data = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException:
+                data = b""
+            with os.fdopen(writer, "wb") as out:
+                out.write(data)
+            os._exit(0)
+        os.close(writer)
+        try:
+            mine = [self._parse(p, config, config_key) for p in stale[:half]]
+        finally:
+            with os.fdopen(reader, "rb") as incoming:
+                data = incoming.read()
+            os.waitpid(pid, 0)
+        theirs = pickle.loads(data) if data else []
+        for entry in [e for e in mine if e is not None] + theirs:
+            self.entries[entry.path] = entry
+            self.dirty.add(entry.path)
+
+    def _is_fresh(self, path: Path, config_key: str) -> bool:
+        entry = self._entry(str(path))
+        return entry is not None and self._fresh(entry, signature(path), config_key)
+
+    def _parse(self, path: Path, config: SiteConfig, config_key: str) -> EpisodeEntry | None:
+        from sitegen.source.episode import parse_episode, read_text
+        found = Problems()
+        sig = signature(path)
+        text = read_text(path, found)
+        episode = parse_episode(text, path, config, found) if text is not None else None
+        if episode is None or found.errors or sig is None:
+            return None
+        audio = None
+        if episode.audio is not None and episode.audio.local_path is not None:
+            local = str(episode.audio.local_path)
+            audio = (local, signature(local))
+        self.parsed += 1
+        return EpisodeEntry(str(path), sig, time.time_ns(), config_key, audio, episode,
+                            tuple(found.items))
 
     def _fresh(self, entry: EpisodeEntry, sig: Signature | None, config_key: str) -> bool:
         return (sig is not None and entry.signature == sig and entry.config_key == config_key

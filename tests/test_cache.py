@@ -323,3 +323,34 @@ def test_memo_values_are_reused_across_builds_and_follow_their_episode(site: Pat
         assert "HOW BRIDGES SURELY STAND UP" in page(site, "titles.txt")
     finally:
         build_module.output_phases = original
+
+
+def _many_episodes(site: Path, count: int) -> None:
+    episodes = site / "content/episodes"
+    source = (episodes / "2026-02-04-nine-bars.md").read_text(encoding="utf-8")
+    guid = source.split("guid: ", 1)[1].split("\n", 1)[0]
+    for n in range(count):
+        (episodes / f"2025-01-{n % 28 + 1:02d}-copy-{n}.md").write_text(
+            source.replace(f"guid: {guid}", f"guid: 00000000-0000-4000-8000-{n:012d}")
+                  .replace("number: 2\n", f"number: {100 + n}\n"), encoding="utf-8")
+
+
+def test_episodes_parsed_in_two_processes_match_a_serial_build(site: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch):
+    _many_episodes(site, 40)
+    result = make(site)
+    assert result.episodes == 44
+    monkeypatch.setenv("SITEGEN_JOBS", "1")
+    assert_same_as_cold(site, site / "public", tmp_path)
+
+
+def test_an_error_among_many_episodes_is_reported_with_file_and_line(site: Path):
+    from sitegen.errors import BuildError
+    _many_episodes(site, 40)
+    bad = site / "content/episodes/2025-01-07-copy-6.md"
+    edit(bad, "Priya Nandakumar: 0:06", "Nobody Known: 0:06")
+    with pytest.raises(BuildError) as caught:
+        make(site)
+    problems = [p for p in caught.value.problems if p.is_error]
+    assert problems and all(p.path == bad and p.line for p in problems)
+    assert "Nobody Known" in problems[0].message
