@@ -109,6 +109,22 @@ def test_raw_dump_continuation_lines_are_paragraphs():
     assert not kinds(result, "glued")
 
 
+def test_name_unification_keeps_numbered_speakers_apart():
+    text = ("Speaker 1: 0:00 Welcome to the show.\nSpeaker 2: 0:05 Thanks for having me.\n"
+            "Osric Vale: 0:10 One.\nOsric Vale: 0:20 Two.\nOsric Vael: 0:30 Three.\n"
+            "Osric Vale (guest): 0:40 Four.\n")
+    result = import_text(text, Path("t.txt"))
+    assert names(result) == ["Speaker 1", "Speaker 2"] + ["Osric Vale"] * 4
+    assert [line for line in kinds(result, "speaker") if line] == [5]
+
+
+def test_readings_of_malformed_stamps():
+    from sitegen.importers.repairs import readings
+    assert readings("00:01:15:250") == [75.25]
+    assert readings("(00:24:240)") == [24 * 60 + 24, 24 * 60 + 40]
+    assert readings("4:75") == []
+
+
 def test_best_reading_must_fit_between_neighbours():
     text = ("Ana: 0:00 Welcome to the show.\nBo: 10:00 Thanks for having me.\n"
             "Ana: (00:10:990) A stamp no reading of which fits.\nBo: 12:00 Right.\n")

@@ -18,7 +18,7 @@ PAUSE = 2.0          # seconds of silence that end an unnamed turn
 LONGEST_UNNAMED = 30.0
 VOICE = re.compile(r"<v(?:\.[^\s>]*)?[ \t]+(?P<name>[^>]+)>")
 TAG = re.compile(r"</?[a-zA-Z][^>]*>|<\d{1,2}:\d{2}[^>]*>")
-PREFIX = re.compile(r"^(?:-[ \t]*|>>[ \t]*)?(?P<name>[^\W\d_][^:\n<>]{0,40}?)[ \t]*:[ \t]+"
+PREFIX = re.compile(r"^(?:-[ \t]*|>>[ \t]*)?(?P<name>[^\W\d_][^:\n<>]{0,79}?)[ \t]*:[ \t]+"
                     r"(?P<text>\S.*)$", re.DOTALL)
 
 

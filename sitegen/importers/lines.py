@@ -1,7 +1,7 @@
 """Line-level reading shared by the text formats (raw dumps, Markdown transcripts).
 
 A turn head is `Name: 4:44 text`, `**Name:** [00:12:34] text`, `Name (12:34): text`
-or, without a time, `**Name:** text`. A chapter line is `(00:01:15) Title`,
+or, without a time, `**Name:** text`; a note after the name, `Name (guest):`, is dropped. A chapter line is `(00:01:15) Title`,
 `00:01:15 - Title` or `- [1:15] Title`.
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sitegen.importers.repairs import STAMP
 _BOLD = r"(?:\*\*|__)"
 TURN_HEAD = re.compile(
     rf"^(?:[-*>][ \t]+)?(?P<bold>{_BOLD})?(?P<name>[^\W\d_][^:*\[\]()\n]{{0,79}}?)"
+    r"(?:[ \t]*\([^)\d:][^):]{0,30}\))?"  # a note such as `(guest)`, dropped
     rf"(?:[ \t]*(?P<ts1>{STAMP}))?[ \t]*(?:{_BOLD}[ \t]*:|:[ \t]*{_BOLD}?)"
     rf"[ \t]*(?:(?P<ts2>{STAMP})(?:[ \t]+|$))?(?P<text>.*)$")
 CHAPTER_LINE = re.compile(

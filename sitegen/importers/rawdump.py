@@ -59,7 +59,8 @@ def parse(text: str, path: Path) -> Parsed:
 
 
 def transcript_start(lines: list[tuple[int, str]]) -> int | None:
-    """Index of the first turn line whose speaker speaks again (or the only one)."""
+    """Index of the first turn line: the first whose speaker speaks again, or an earlier
+    one when no section label or `Transcript` line stands between them."""
     heads = [(i, head) for i, (_, line) in enumerate(lines)
              if (head := turn_head(line)) and head.stamp]
     if not heads:
@@ -67,7 +68,15 @@ def transcript_start(lines: list[tuple[int, str]]) -> int | None:
     counts: dict[str, int] = {}
     for _, head in heads:
         counts[head.name] = counts.get(head.name, 0) + 1
-    return next((i for i, head in heads if counts[head.name] > 1), heads[0][0])
+    recurring = next((i for i, head in heads if counts[head.name] > 1), heads[0][0])
+    boundary = max((i for i, (_, line) in enumerate(lines[:recurring])
+                    if MARKER.match(line.strip()) or _is_label(line)), default=-1)
+    return next(i for i, _ in heads if i > boundary)
+
+
+def _is_label(line: str) -> bool:
+    match = LABEL.match(line.strip())
+    return bool(match) and sum(c.isalpha() for c in match["label"]) >= 2
 
 
 Section = tuple[str, int, list[tuple[int, str]]]
@@ -78,7 +87,7 @@ def split_sections(header: list[tuple[int, str]]) -> list[Section]:
     sections: list[Section] = [("", 1, [])]
     for number, line in header:
         match = LABEL.match(line.strip())
-        if match and sum(c.isalpha() for c in match["label"]) >= 2:
+        if match and _is_label(line):
             sections.append((match["label"].strip(), number, []))
             if match["rest"].strip():
                 sections[-1][2].append((number, match["rest"].strip()))

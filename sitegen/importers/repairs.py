@@ -272,7 +272,7 @@ def _key(name: str) -> str:
 
 
 def unify_names(turns: Sequence[RawTurn], repairs: list[Repair]) -> list[RawTurn]:
-    """Spellings of one person (`MARA QUINT`, `Mara`, `Mara Quint (host)`) unified."""
+    """Spellings of one person (`MARA QUINT`, `Mara`, `Mara Quint [host]`) unified."""
     counts: dict[str, dict[str, int]] = {}
     first_line: dict[str, int] = {}
     for turn in turns:
