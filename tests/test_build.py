@@ -662,3 +662,30 @@ def test_speaker_colour_from_site_yaml_is_used(example_site: Path, tmp_path: Pat
     assert run_cli("build", "--site", str(example_site), "--output", str(out)) == 0
     light, _ = speaker_colours(out)
     assert light["speaker-tom-keller"] == "#1a5c2e"
+
+
+@pytest.mark.parametrize("title", ['C:\\new "quoted" \\', "# hash: colon [x]",
+                                   "Tab\tand\nnewline", "Émigré — ünïcode"])
+def test_new_episode_with_awkward_titles(example_site: Path, tmp_path: Path,
+                                         title: str) -> None:
+    assert run_cli("new", "--site", str(example_site), title, "--date", "2026-06-01") == 0
+    out = tmp_path / "out"
+    assert run_cli("build", "--site", str(example_site), "--output", str(out), "--drafts") == 0
+    pages = [p for p in (out / "episodes").glob("*/index.html")
+             if tree(p).findtext(".//h1") == " ".join(title.split())]
+    assert len(pages) == 1
+
+
+def test_new_respects_the_content_folder_and_needs_a_site(example_site: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]
+                                                          ) -> None:
+    config = example_site / "site.yaml"
+    (example_site / "content").rename(example_site / "src")
+    config.write_text(config.read_text() + "content: src\n")
+    assert run_cli("new", "--site", str(example_site), "Moved", "--date", "2026-06-01") == 0
+    assert (example_site / "src" / "episodes" / "2026-06-01-moved.md").is_file()
+    assert not (example_site / "content").exists()
+    assert run_cli("new", "--site", str(tmp_path / "nowhere"), "Lost") == 1
+    assert "site.yaml" in capsys.readouterr().err
+    assert not (tmp_path / "nowhere").exists()
+    assert run_cli("new", "--site", str(example_site), "  ") == 1

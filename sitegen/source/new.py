@@ -1,11 +1,13 @@
 """`sitegen new`: a fresh episode file from a template."""
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date
 from pathlib import Path
 
-from sitegen.errors import SitegenError
+from sitegen.config import CONFIG_NAME, load_config
+from sitegen.errors import Problems, SitegenError
 from sitegen.slugs import slugify
 
 TEMPLATE = """---
@@ -30,17 +32,24 @@ Your Name: 0:00 The first words of the episode.
 
 
 def new_episode(site_root: Path, title: str, when: str | None = None) -> Path:
+    if not title.strip():
+        raise SitegenError('the episode needs a title: sitegen new "Episode title"')
+    if not (site_root / CONFIG_NAME).is_file():
+        raise SitegenError(f"no {CONFIG_NAME} in {site_root}; run sitegen new in the site "
+                           "folder, or pass --site DIR")
     try:
         day = date.fromisoformat(when) if when else date.today()
     except ValueError:
         raise SitegenError(f"--date {when!r} is not a date; write YYYY-MM-DD") from None
     slug = slugify(title, "episode")
-    folder = site_root / "content" / "episodes"
+    folder = load_config(site_root, Problems()).content_path / "episodes"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{day.isoformat()}-{slug}.md"
     if path.exists():
         raise SitegenError(f"{path} already exists; choose another title or date")
-    safe_title = title.replace('"', '\\"')
-    path.write_text(TEMPLATE.format(title=f'"{safe_title}"', date=day.isoformat(), slug=slug,
+    # JSON strings are valid YAML double-quoted scalars: quotes, backslashes and
+    # control characters in the title all come out escaped
+    quoted = json.dumps(" ".join(title.split()), ensure_ascii=False)
+    path.write_text(TEMPLATE.format(title=quoted, date=day.isoformat(), slug=slug,
                                     guid=uuid.uuid4()), encoding="utf-8")
     return path
