@@ -357,3 +357,13 @@ def test_chromium_parses_every_vtt_cue(built_example, episodes, page):
                 assert end > start
                 assert start == pytest.approx(_seconds(caption.start), abs=MS)
                 assert text == caption.raw_text
+
+
+def test_a_long_sentence_is_spread_evenly_over_its_cues():
+    sentence = ("We should be trying to find ways where we can have really super powerful "
+                "models, but with a much smaller footprint.")
+    cues = split_lines(sentence, 49)
+    assert len(cues) == 2
+    sizes = [len(" ".join(cue)) for cue in cues]
+    assert min(sizes) >= 45, cues  # greedy filling would leave "footprint." alone
+    assert split_lines("Short one. " + sentence, 49)[0] == ("Short one.",)

@@ -40,6 +40,8 @@ _ESCAPED = re.compile(r"[&<>]")
 _SENTENCE_CHARS = frozenset(".!?…")
 _CLOSERS = frozenset("\"'”’)]")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+# Spreading a long sentence over cues: how far past the average a cue may run.
+BALANCE_SLACK = 8
 
 
 @dataclass(frozen=True)
@@ -130,10 +132,11 @@ def _sentences(words: list[str]) -> list[tuple[int, int]]:
     return spans
 
 
-def _fits(widths: list[int], start: int, end: int, lines_done: int, used: int,
-          first_width: int) -> bool:
-    """Would words [start, end) still go into a cue with `lines_done` full lines and
-    `used` characters on the line being filled?"""
+def _advance(widths: list[int], start: int, end: int, lines_done: int, used: int,
+             first_width: int) -> tuple[int, int] | None:
+    """Put words [start, end) into a cue with `lines_done` full lines and `used`
+    characters on the line being filled: the new (lines_done, used), or None when
+    they would not all fit in the cue."""
     for index in range(start, end):
         width = widths[index]
         room = first_width if lines_done == 0 else MAX_LINE
@@ -144,42 +147,87 @@ def _fits(widths: list[int], start: int, end: int, lines_done: int, used: int,
         else:
             lines_done += 1
             if lines_done == MAX_LINES:
-                return False
+                return None
             used = width
-    return True
+    return lines_done, used
+
+
+Lines = list[tuple[int, int]]   # a cue: its lines, each a [start, end) range of words
+
+
+def _fill(widths: list[int], start: int, end: int, first_width: int,
+          budget: int | None = None) -> list[Lines]:
+    """Words [start, end) as cues, filling lines greedily; with `budget`, a cue also
+    ends before it would hold more than `budget` characters."""
+    cues: list[Lines] = []
+    lines: Lines = []
+    line_start, used, total = start, widths[start], widths[start]
+    for index in range(start + 1, end):
+        width = widths[index]
+        room = first_width if not lines else MAX_LINE
+        if budget is not None and total + 1 + width > budget:
+            cues.append(lines + [(line_start, index)])
+            lines, line_start, used, total = [], index, width, width
+        elif used + 1 + width <= room:
+            used += 1 + width
+            total += 1 + width
+        elif len(lines) + 1 < MAX_LINES:
+            lines.append((line_start, index))
+            line_start, used, total = index, width, total + 1 + width
+        else:
+            cues.append(lines + [(line_start, index)])
+            lines, line_start, used, total = [], index, width, width
+    cues.append(lines + [(line_start, end)])
+    return cues
+
+
+def _balanced(widths: list[int], start: int, end: int, first_width: int) -> list[Lines]:
+    """A sentence too long for one cue, spread evenly over as many cues as greedy
+    filling needs, so it does not end in a cue of one or two words."""
+    greedy = _fill(widths, start, end, first_width)
+    if len(greedy) < 2:
+        return greedy
+    total = sum(widths[start:end]) + (end - start - 1)
+    budget = -(-total // len(greedy)) + BALANCE_SLACK
+    even = _fill(widths, start, end, first_width, budget)
+    return even if len(even) == len(greedy) else greedy
+
+
+def _blocks(widths: list[int], words: list[str], first_width: int) -> list[tuple[int, int]]:
+    """Word ranges that become cues: whole sentences gathered while they fit in one
+    cue, and each sentence longer than a cue on its own."""
+    blocks: list[tuple[int, int]] = []
+    block: int | None = None
+    state: tuple[int, int] | None = None
+    for start, end in _sentences(words):
+        if block is not None and state is not None:
+            state = _advance(widths, start, end, *state, first_width)
+            if state is not None:
+                continue
+            blocks.append((block, start))
+        block, state = start, _advance(widths, start, end, 0, 0, first_width)
+        if state is None:
+            blocks.append((start, end))
+            block = None
+    if block is not None:
+        blocks.append((block, len(words)))
+    return blocks
 
 
 def split_lines(text: str, first_width: int) -> list[tuple[str, ...]]:
     """`text` as cues of at most two lines; each cue's first line is `first_width` wide
     (room for a speaker label), the second MAX_LINE, counted as written in VTT.
 
-    Lines are filled greedily; a sentence that would not fit in what is left of a cue
-    starts a new one, so cues tend to hold whole sentences."""
+    Cues hold whole sentences where they can; a sentence longer than a cue is spread
+    evenly over several."""
     words = _words(text, first_width)
+    if not words:
+        return []
     widths = [text_width(w) for w in words] if _ESCAPED.search(text) else list(map(len, words))
     cues: list[tuple[str, ...]] = []
-    done: list[str] = []      # full lines of the cue being filled
-    current: list[str] = []   # words of the line being filled
-    used = 0
-    for start, end in _sentences(words):
-        if current and not _fits(widths, start, end, len(done), used, first_width):
-            cues.append((*done, " ".join(current)))
-            done, current, used = [], [], 0
-        for index in range(start, end):
-            width = widths[index]
-            if not current:
-                current, used = [words[index]], width
-            elif used + 1 + width <= (first_width if not done else MAX_LINE):
-                current.append(words[index])
-                used += 1 + width
-            else:
-                done.append(" ".join(current))
-                current, used = [words[index]], width
-                if len(done) == MAX_LINES:
-                    cues.append(tuple(done))
-                    done = []
-    if current:
-        cues.append((*done, " ".join(current)))
+    for start, end in _blocks(widths, words, first_width):
+        for lines in _balanced(widths, start, end, first_width):
+            cues.append(tuple(" ".join(words[a:b]) for a, b in lines))
     return cues
 
 
