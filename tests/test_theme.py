@@ -386,6 +386,12 @@ def test_responsive_without_sideways_scrolling(player_browser, site_url, width, 
     try:
         tab.goto(site_url + path)
         assert tab.evaluate("document.documentElement.scrollWidth") <= width
+        tab.evaluate("""() => { const title = document.querySelector('.player-chapter');
+            if (title) title.textContent = 'A chapter title far too long for one line '.repeat(3); }""")
+        cramped = tab.evaluate("""() => [...document.querySelectorAll('.player-ui > :not(.player-chapter)')]
+            .filter(el => el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1)
+            .map(el => el.className)""")
+        assert not cramped, f"player controls overflow at {width} px: {cramped}"
     finally:
         context.close()
 
