@@ -354,3 +354,22 @@ def test_an_error_among_many_episodes_is_reported_with_file_and_line(site: Path)
     problems = [p for p in caught.value.problems if p.is_error]
     assert problems and all(p.path == bad and p.line for p in problems)
     assert "Nobody Known" in problems[0].message
+
+
+# The transcript fast path must render exactly as Markdown would (quotes aside:
+# markdown-it writes &quot; where the fast path keeps ", the same in HTML text).
+from hypothesis import given, strategies as st  # noqa: E402
+
+from sitegen.render.markdown import markdown, render_inline  # noqa: E402
+
+_PIECES = st.sampled_from(["word", "Ada", " ", " ", "!", "|", "~", "~~", "*", "_", "`", "[",
+                           "]", "(", ")", "<", ">", "&", "&amp;", "&#39;", "&copy;", "\\",
+                           "http://x.org", "<https://x.org>", "<a@b.co>", '"', "'", "#", "-",
+                           "1.", "é", ":", "0:15"])
+
+
+@given(st.lists(_PIECES, min_size=1, max_size=12).map("".join).map(str.strip)
+       .filter(bool))
+def test_the_transcript_fast_path_renders_like_markdown(text: str):
+    expected = markdown(False).renderInline(text).replace("&quot;", '"')
+    assert render_inline(text).replace("&quot;", '"') == expected

@@ -14,6 +14,9 @@ from sitegen.slugs import slugify
 SAFE_LINK_SCHEMES = {"", "http", "https", "mailto"}
 # Text with none of these characters renders the same as Markdown and as plain text.
 _MARKDOWN_CHARS = re.compile(r"[*_`\[\]<>&\\!~|]|https?://")
+# What can change inline rendering (no linkify, no typographer, no raw HTML):
+# emphasis, code, links, escapes, autolinks, strikethrough, entity references.
+_INLINE_SYNTAX = re.compile(r"[*_`\[\]\\<]|~~|&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 
 
 def is_safe_url(url: str) -> bool:
@@ -51,7 +54,7 @@ def render_inline(text: str) -> str:
     """One paragraph of transcript text; the fast path skips Markdown when it has none."""
     if not _MARKDOWN_CHARS.search(text):
         return text
-    if not re.search(r"[*_`\[\]\\!~|]|https?://", text):
+    if not _INLINE_SYNTAX.search(text):
         return html.escape(text, quote=False)
     return markdown(False).renderInline(text)
 
