@@ -487,3 +487,21 @@ def test_lock_screen_shows_the_episode(tab, site_url) -> None:
     meta = tab.evaluate("""() => { const m = navigator.mediaSession.metadata;
         return m && [m.title, m.artist, m.artwork.map(a => a.src)]; }""")
     assert meta == ["How Bridges Stand Up", "Load Path", [f"{site_url}artwork.png"]]
+
+
+def test_blocked_autoplay_leaves_the_player_ready_at_the_link_time(browser, site_url) -> None:
+    """Without autoplay permission (a first visit), #t= positions the player and says so."""
+    context = browser.new_context()
+    tab = context.new_page()
+    try:
+        open_episode(tab, site_url, "#t=2:12")
+        tab.wait_for_function("() => document.querySelector('.player-status').textContent"
+                              " === 'Press play to listen from 2:12'")
+        now = state(tab)
+        assert now["paused"] and now["time"] == pytest.approx(132, abs=0.5)
+        assert now["chapter"] == "chapter-3" and now["turn"] == "t-132"
+        tab.click(".player-play")
+        tab.wait_for_function("() => !document.querySelector('#player audio').paused")
+        assert state(tab)["status"] == ""
+    finally:
+        context.close()

@@ -53,7 +53,7 @@
 
   function play() {
     var p = audio.play();
-    if (p && p.catch) p.catch(function () { say("Press play to listen from " + clock(audio.currentTime)); });
+    if (p && p.catch) p.catch(function () { say("Press play to listen from " + clock(audio.currentTime), true); });
   }
   function seek(seconds, andPlay) {
     if (isNaN(seconds)) return;
@@ -169,7 +169,11 @@
 
   audio.addEventListener("timeupdate", function () { render(audio.currentTime); savePosition(false); });
   audio.addEventListener("loadedmetadata", function () { render(audio.currentTime); });
-  audio.addEventListener("play", function () { root.classList.add("playing"); playLabel.textContent = "Pause"; });
+  audio.addEventListener("play", function () {
+    root.classList.add("playing");
+    playLabel.textContent = "Pause";
+    if (/^Press play/.test(status.textContent)) status.textContent = "";
+  });
   audio.addEventListener("pause", function () { root.classList.remove("playing"); playLabel.textContent = "Play"; savePosition(true); });
   audio.addEventListener("ended", function () { savePosition(true); });
   function failed() { say("The audio could not be loaded", true); }
