@@ -256,3 +256,14 @@ def test_check_reads_the_feed_back(example_site, monkeypatch, made, message):
     problems = check_site(site)
     assert [p.message for p in problems if message in p.message]
     assert all(p.path == example_site / "site.yaml" for p in problems)
+
+
+def test_a_draft_needs_no_audio(example_site, capsys):
+    set_front_matter(episode_file(example_site, "the-humble-zipper"),
+                     "audio: audio/the-humble-zipper.mp3\n", "")
+    code, output = run_check(example_site, capsys, "--drafts")
+    assert code == 0, output
+    set_front_matter(episode_file(example_site, "the-humble-zipper"), "draft: true", "")
+    code, output = run_check(example_site, capsys)
+    assert code == 1
+    assert "episode 'The Humble Zipper' has no audio" in output
