@@ -12,6 +12,7 @@ import re
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 from urllib.parse import quote, urljoin
 
 from feedgen.feed import FeedGenerator
@@ -283,7 +284,7 @@ def _podcast_channel(site: Site, fg: FeedGenerator) -> None:
             fg.podcastindex.person(person)
 
 
-def _item(site: Site, fg: FeedGenerator, episode: Episode) -> None:
+def _item(site: Site, fg: FeedGenerator, episode: Episode, notes: str) -> None:
     config = site.config
     audio = episode.audio
     assert audio is not None and audio.length and audio.duration  # feed_problems ran
@@ -293,7 +294,6 @@ def _item(site: Site, fg: FeedGenerator, episode: Episode) -> None:
     entry.guid(episode.guid, permalink=False)
     entry.pubDate(episode.date)
     entry.enclosure(safe_url(audio.url), str(audio.length), audio.mime)
-    notes = show_notes_html(site, episode)
     entry.description(CDATA(description_html(site, episode, notes)))
     entry.content(notes, type="CDATA")
     entry.podcast.itunes_duration(str(max(1, round(audio.duration))))
@@ -325,14 +325,19 @@ def _podcast_item(site: Site, entry, episode: Episode) -> None:
         entry.podcastindex.chapters(config.absolute_url(chapters_path(episode)))
 
 
-def feed_xml(site: Site) -> bytes:
-    """The feed as bytes; BuildError when an episode lacks what an enclosure needs."""
+def feed_xml(site: Site, notes: Callable[[Episode], str] | None = None) -> bytes:
+    """The feed as bytes; BuildError when an episode lacks what an enclosure needs.
+
+    `notes` gives an episode's show notes HTML (default `show_notes_html`), so a
+    build can reuse the HTML of unchanged episodes.
+    """
     problems = feed_problems(site)
     if problems:
         raise BuildError(problems)
     fg = _channel(site)
     for episode in feed_episodes(site):
-        _item(site, fg, episode)
+        _item(site, fg, episode,
+              notes(episode) if notes is not None else show_notes_html(site, episode))
     return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
 
 
@@ -360,6 +365,9 @@ def local_file(config: SiteConfig, ref: str) -> Path | None:
 
 
 def write_feed(site: Site, renderer: Renderer, staging: Staging) -> None:
-    staging.write(FEED_PATH, feed_xml(site))
+    def notes(episode: Episode) -> str:  # depends on the episode and config (the scope)
+        return staging.memo("feed-notes", [episode], lambda: show_notes_html(site, episode))
+
+    staging.write(FEED_PATH, feed_xml(site, notes))
     for relpath, source in local_episode_images(site):
         staging.link(relpath, source)
