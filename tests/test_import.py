@@ -1,6 +1,7 @@
 """`sitegen import`: every format, every repair, the writer's round trip, the seed dump."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from pathlib import Path
@@ -338,11 +339,19 @@ FRAGMENTS = ["WEBVTT\n", "\n", "\n\n", "00:00:01.000 --> 00:00:02.000\n", "<v Ad
              "\\", ":", "#", "-->", "&amp;", "<b>", "\x00", "\u2028", "\x85", "\ufeff", "é"]
 source_st = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=12)),
                      max_size=40).map("".join)
+KEYS = ["chapters", "segments", "startTime", "endTime", "title", "url", "img", "toc", "body",
+        "speaker", "version"]
+json_st = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10)
+    | st.sampled_from(["https://example.org/x", "javascript:x", "Ada: 0:00 hi"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(KEYS), inner,
+                                                               max_size=5),
+    max_leaves=25).map(lambda value: json.dumps(value, indent=1))
 
 
 @pytest.mark.parametrize("fmt", [None, "webvtt", "srt", "podcasting 2.0 json", "markdown",
                                  "raw dump"])
-@given(text=source_st)
+@given(text=st.one_of(source_st, json_st))
 def test_no_input_crashes_an_importer(fmt: str | None, text: str):
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
@@ -354,6 +363,19 @@ def test_no_input_crashes_an_importer(fmt: str | None, text: str):
                            notes=result.notes, speakers=result.speakers, turns=result.turns,
                            chapters=result.chapters, links=result.links)
     read_back(record)
+
+
+@given(text=st.one_of(source_st, json_st))
+def test_no_input_crashes_the_chapters_reader(text: str):
+    from sitegen.importers import chapters
+    repairs: list = []
+    try:
+        found = chapters.parse(text, Path("chapters.json"), repairs)
+    except ImportFailed as exc:
+        assert exc.line >= 1 and exc.message
+        return
+    assert all(c.start is not None and c.start >= 0 and c.title for c in found)
+    assert all(r.line and r.line >= 1 for r in repairs)
 
 
 # ---- the command, end to end ----------------------------------------------------------
