@@ -163,6 +163,7 @@ def test_item_tags(tree, source_episodes):
                             r"[+-]\d{4}", item.findtext("pubDate"))
         assert item.findtext("link") == f"https://example.com/loadpath/episodes/{episode.slug}/"
         assert item.findtext("itunes:episodeType", namespaces=NS) == "full"
+        assert item.findtext("itunes:title", namespaces=NS) == episode.title
         assert item.findtext("itunes:season", namespaces=NS) == str(episode.season)
         assert item.findtext("itunes:explicit", namespaces=NS) == "false"
         assert item.xpath("string(podcast:season)", namespaces=NS) == str(episode.season)

@@ -296,6 +296,7 @@ def _item(site: Site, fg: FeedGenerator, episode: Episode, notes: str) -> None:
     entry.enclosure(safe_url(audio.url), str(audio.length), audio.mime)
     entry.description(CDATA(description_html(site, episode, notes)))
     entry.content(notes, type="CDATA")
+    entry.podcast.itunes_title(episode.title)
     entry.podcast.itunes_duration(str(max(1, round(audio.duration))))
     entry.podcast.itunes_episode_type(episode.episode_type)
     if episode.number is not None:
