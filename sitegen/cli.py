@@ -52,15 +52,24 @@ def report(problems: Sequence[Problem], root: Path) -> None:
         print(problem.format(root), file=sys.stderr)
 
 
-MAX_SHOWN = 8
+SCREEN_LINES = 20
 
 
 def report_failure(problems: Sequence[Problem], root: Path) -> None:
     """One screen at most, errors first; `sitegen check` lists every problem."""
     ordered = sorted(problems, key=lambda p: not p.is_error)
-    report(ordered[:MAX_SHOWN], root)
-    if len(ordered) > MAX_SHOWN:
-        print(f"... and {len(ordered) - MAX_SHOWN} more; `sitegen check` lists them all",
+    lines = [problem.format(root) for problem in ordered]
+    shown = 0
+    used = 0
+    for text in lines:
+        height = text.count("\n") + 1
+        if shown and used + height > SCREEN_LINES:
+            break
+        print(text, file=sys.stderr)
+        used += height
+        shown += 1
+    if shown < len(lines):
+        print(f"... and {len(lines) - shown} more; `sitegen check` lists them all",
               file=sys.stderr)
 
 

@@ -689,3 +689,17 @@ def test_new_respects_the_content_folder_and_needs_a_site(example_site: Path, tm
     assert "site.yaml" in capsys.readouterr().err
     assert not (tmp_path / "nowhere").exists()
     assert run_cli("new", "--site", str(example_site), "  ") == 1
+
+
+def test_failure_report_fits_a_screen_whatever_the_hints(example_site: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    episodes = example_site / "content" / "episodes"
+    for n in range(12):  # each error carries a hint of several lines
+        (episodes / f"2026-07-{n + 1:02d}-bad.md").write_text(
+            f"---\ntitle: Bad {n}\ndate: 2026-07-{n + 1:02d}\nspeakers: [a, b]\n---\n")
+    assert run_cli("build", "--site", str(example_site), "--output", str(tmp_path / "o")) == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) <= 25, err
+    assert "2026-07-01-bad.md:4: error: speakers must be a mapping" in err
+    assert "more; `sitegen check` lists them all" in err
