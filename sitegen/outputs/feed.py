@@ -89,24 +89,27 @@ def safe_url(url: str) -> str:
 def audio_problems(episode: Episode) -> list[Problem]:
     """What keeps the episode from having a complete enclosure in the feed."""
     problems = Problems()
-    line = key_line(episode.source, "audio")
     audio = episode.audio
+    missing = [] if audio is None else \
+        [name for name, value in (("length", audio.length), ("duration", audio.duration))
+         if not value]
+    if audio is not None and not missing and audio.mime:
+        return []
+    line = key_line(episode.source, "audio") or 1   # read only when there is a problem
     if audio is None:
         problems.error(f"episode {episode.title!r} has no audio, so it cannot be in the feed",
-                       episode.source, line or 1,
+                       episode.source, line,
                        "add `audio:` with a file under content/ or a URL, "
                        "or mark the episode `draft: true`")
         return problems.items
-    missing = [name for name, value in (("length", audio.length),
-                                        ("duration", audio.duration)) if not value]
     if missing:
         problems.error(f"episode {episode.title!r}: the audio at {audio.url} needs its "
                        f"{' and '.join(missing)} in the front matter (a remote file is "
-                       "not downloaded)", episode.source, line or 1,
+                       "not downloaded)", episode.source, line,
                        "audio: {url: ..., length: BYTES, duration: H:MM:SS}")
     if not audio.mime:
         problems.error(f"episode {episode.title!r}: unknown audio type", episode.source,
-                       line or 1, "add `type: audio/mpeg` (or the file's real type)")
+                       line, "add `type: audio/mpeg` (or the file's real type)")
     return problems.items
 
 
@@ -115,14 +118,14 @@ def feed_episodes(site: Site) -> tuple[Episode, ...]:
     return tuple(e for e in site.episodes if not e.draft)
 
 
-def _episode_texts(episode: Episode) -> list[tuple[str, str, int | None]]:
-    """(what, text, line) of everything the feed copies from an episode file."""
-    source = episode.source
-    texts = [("title", episode.title, key_line(source, "title")),
-             ("summary", episode.summary, key_line(source, "summary"))]
-    texts += [("speaker name", s.name, key_line(source, "speakers")) for s in episode.speakers]
+def _episode_texts(episode: Episode) -> list[tuple[str, str, str | int | None]]:
+    """(what, text, where) of everything the feed copies from an episode file; where is
+    a line, or the front-matter key whose line to look up if the text is bad."""
+    texts: list[tuple[str, str, str | int | None]] = [
+        ("title", episode.title, "title"), ("summary", episode.summary, "summary")]
+    texts += [("speaker name", s.name, "speakers") for s in episode.speakers]
     texts += [("chapter title", c.title, c.line) for c in episode.chapters]
-    texts += [("link title", link.title, key_line(source, "links")) for link in episode.links]
+    texts += [("link title", link.title, "links") for link in episode.links]
     return texts
 
 
@@ -143,9 +146,10 @@ def xml_problems(site: Site) -> list[Problem]:
             problems.error(f"{key} contains {bad}, which a feed cannot carry", source,
                            key_line(source, key), hint)
     for episode in feed_episodes(site):
-        for what, text, line in _episode_texts(episode):
+        for what, text, where in _episode_texts(episode):
             bad = _bad_character(text)
             if bad:
+                line = key_line(episode.source, where) if isinstance(where, str) else where
                 problems.error(f"{what} contains {bad}, which a feed cannot carry",
                                episode.source, line, hint)
         match = _NOT_XML.search(episode.notes)
