@@ -710,3 +710,13 @@ def test_parse_episode_returns_an_episode_or_located_errors(text: str) -> None:
         assert problem.path == Path("any.md")
         assert problem.line is None or 1 <= problem.line <= text.count("\n") + 2, \
             problem.format()
+
+
+@pytest.mark.parametrize("typo", ["Bo Li:0:10 no space", "Bo Li: 0:10no space",
+                                  "bo : [0:10]x", "Ada Quill:(1:00:00) x"])
+def test_near_miss_turn_lines_are_warned(config: SiteConfig, typo: str) -> None:
+    episode, problems = turns_of(f"Ada Quill: 0:00 first\n{typo}\n\\{typo}\n", config)
+    assert episode is not None and len(episode.turns) == 1
+    [warning] = problems.warnings
+    assert warning.line == 13 and "looks like a turn" in warning.message
+    assert episode.turns[0].paragraphs == (f"first {typo} {typo}",)

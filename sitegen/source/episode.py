@@ -43,6 +43,9 @@ TURN_LINE = re.compile(
     r"^(?P<name>[^\s:\\#>*\-][^:]{0,79}?)[ \t]*:[ \t]+"
     r"(?P<ts>[\[(]?\d{1,3}(?::\d{1,3}){1,2}(?:[.,]\d{1,3})?[\])]?)"
     r"(?:[ \t]+(?P<text>.*))?$")
+# A known speaker's name and a timestamp that TURN_LINE did not accept: a typo
+# such as `Ada:0:15 text` or `Ada: 0:15text` would otherwise join the turn above.
+NEAR_TURN = re.compile(r"^(?P<name>[^\s:\\][^:]{0,79}?)[ \t]*:[ \t]*[\[(]?\d{1,3}:\d")
 DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 EPISODE_TYPES = ("full", "trailer", "bonus")
 GUID_NAMESPACE = uuid.UUID("2b5c1a52-5f0e-4a8e-9d6e-3c0b8f1d7a11")
@@ -384,6 +387,12 @@ def parse_transcript(lines: list[str], first_line: int, speakers: Iterable[Speak
                            "start the transcript with `Speaker Name: 0:00 ...`, or move "
                            "this text above `## Transcript`")
         else:
+            near = NEAR_TURN.match(line)
+            if near and _name_key(near["name"]) in by_name:
+                problems.warning(f"this looks like a turn by {near['name']!r} but is read as "
+                                 "text of the turn above", path, line_no,
+                                 "write `Name: M:SS text` with spaces after the colon and "
+                                 "the timestamp, or start the line with a backslash")
             paragraph.append(line[1:] if line.startswith("\\") else line)
     end_turn()
     return tuple(turns)
