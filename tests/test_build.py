@@ -703,3 +703,29 @@ def test_failure_report_fits_a_screen_whatever_the_hints(example_site: Path, tmp
     assert len(err.splitlines()) <= 25, err
     assert "2026-07-01-bad.md:4: error: speakers must be a mapping" in err
     assert "more; `sitegen check` lists them all" in err
+
+
+def test_fixture_episode_with_every_key_builds(example_site: Path, tmp_path: Path) -> None:
+    fixture = Path(__file__).resolve().parent / "fixtures" / "episodes" / "full.md"
+    (example_site / "content" / "episodes" / "2026-05-06-soldering.md").write_bytes(
+        fixture.read_bytes())
+    out = tmp_path / "out"
+    assert run_cli("build", "--site", str(example_site), "--output", str(out)) == 0
+    path = out / "episodes" / "soldering-honestly" / "index.html"
+    assert html_errors(path.read_text(encoding="utf-8")) == []
+    doc = tree(path)
+    chapters = [li for li in doc.iter("li") if (li.get("id") or "").startswith("chapter-")]
+    assert len(chapters) == 2, "a chapter with toc: false is not listed"
+    assert [a.get("src") for a in doc.iter("audio")] == [
+        "https://cdn.example.org/bench/soldering.mp3"]
+    turns = doc.find_class("turn")
+    assert [t.get("data-speaker") for t in turns] == [
+        "marta-vell", "oskar-brandt", "oskar-brandt", "kim-ode", "marta-vell"]
+    assert [t.get("data-start") for t in turns] == ["0", "75", "750", "3599", "3610"]
+    assert "Kim Ode: 9:99 is not a turn" in turns[1].text_content()
+    assert "host" in turns[0].get("class").split() and "guest" in turns[1].get("class").split()
+    hrefs = {a.get("href") for a in doc.iter("a")}
+    assert {"https://example.org/flux", "https://example.org/bare",
+            "https://example.org/"} <= hrefs
+    assert (out / "speakers" / "kim-ode" / "index.html").is_file()
+    assert "soldering-honestly" in (out / "index.html").read_text(encoding="utf-8")
