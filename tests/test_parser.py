@@ -720,3 +720,37 @@ def test_near_miss_turn_lines_are_warned(config: SiteConfig, typo: str) -> None:
     [warning] = problems.warnings
     assert warning.line == 13 and "looks like a turn" in warning.message
     assert episode.turns[0].paragraphs == (f"first {typo} {typo}",)
+
+
+# ---- the episodes folder -----------------------------------------------------------
+
+def test_load_episodes_order_uniqueness_and_hidden_files(example_config: SiteConfig,
+                                                         tmp_path: Path) -> None:
+    from dataclasses import replace
+    from sitegen.source.episode import load_episodes
+    folder = tmp_path / "content" / "episodes"
+    folder.mkdir(parents=True)
+    config = replace(example_config, root=tmp_path)
+    body = "---\ntitle: {t}\ndate: {d}\n{extra}---\n"
+    (folder / "2026-01-01-a.md").write_text(body.format(t="A", d="2026-01-01", extra=""))
+    (folder / "2026-03-01-b.md").write_text(body.format(t="B", d="2026-03-01", extra=""))
+    (folder / "2026-02-01-c.md").write_text(body.format(t="C", d="2026-02-01",
+                                                        extra="draft: true\n"))
+    (folder / ".#2026-01-01-a.md").symlink_to("user@host.1234")  # an emacs lock file
+    (folder / "notes.txt").write_text("not an episode")
+    problems = Problems()
+    assert [e.slug for e in load_episodes(config, problems)] == ["b", "a"]
+    assert problems.items == []
+    assert [e.slug for e in load_episodes(config, Problems(), include_drafts=True)] == \
+        ["b", "c", "a"]
+    (folder / "2026-04-01-d.md").write_text(body.format(t="D", d="2026-04-01",
+                                                        extra="slug: a\n"))
+    (folder / "2026-05-01-e.md").write_text(body.format(t="E", d="2026-05-01",
+                                                        extra="guid: same\n"))
+    (folder / "2026-06-01-f.md").write_text(body.format(t="F", d="2026-06-01",
+                                                        extra="guid: same\n"))
+    problems = Problems()
+    load_episodes(config, problems)
+    messages = sorted(p.message for p in problems.errors)
+    assert len(messages) == 2
+    assert "guid 'same'" in messages[0] and "slug 'a'" in messages[1]

@@ -20,7 +20,7 @@ import pytest
 from sitegen.build import BuildOptions, build
 from sitegen.config import load_config
 from sitegen.errors import Problems
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, REPO, require
+from tests.conftest import REPO, launch_chromium, require
 from tests.theme_tools import AXE_JS, VNU_JAR, java, serve_site
 
 EPISODE = "how-bridges-stand-up"
@@ -190,17 +190,10 @@ def site_url(built_example: Path):
 
 
 @pytest.fixture(scope="module")
-def player_browser():
-    require(Path(CHROMIUM).exists(), f"chromium not found at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - depends on the environment
-        require(False, "playwright is not installed")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=CHROMIUM_ARGS + ["--autoplay-policy=no-user-gesture-required"])
-        yield browser
-        browser.close()
+def player_browser(playwright):
+    browser = launch_chromium(playwright, "--autoplay-policy=no-user-gesture-required")
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

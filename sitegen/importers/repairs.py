@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 STAMP = r"[\[(]?\d{1,3}:\d{1,4}(?:[:.,]\d{1,4}){0,2}[\])]?"
 MAX_SECONDS = 100 * 3600 - 0.001
 SPEECH_RATE = 2.5  # words per second, for turns without a time
+MAX_FUZZY_NAMES = 200
 HOST_CUES = ("welcome to", "welcome back", "your host", "my co-host", "my cohost",
              "my guest", "our guest", "thanks for listening", "thank you for listening",
              "thank you for being", "thanks for being", "thanks for joining",
@@ -297,6 +298,8 @@ def _merge_keys(counts: dict[str, dict[str, int]]) -> dict[str, str]:
     totals = {key: sum(s.values()) for key, s in counts.items()}
     keys = sorted(totals, key=lambda k: -totals[k])
     merged: dict[str, str] = {}
+    if len(keys) > MAX_FUZZY_NAMES:  # not a cast list; comparing all pairs would crawl
+        return merged
     for key in keys:
         if not key:
             continue

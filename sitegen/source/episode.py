@@ -454,6 +454,8 @@ def load_episodes(config: SiteConfig, problems: Problems, include_drafts: bool =
         return ()
     episodes: list[Episode] = []
     for path in sorted(folder.glob("*.md")):
+        if path.name.startswith("."):  # editors' lock and temporary files
+            continue
         if path.is_symlink() and not _inside(path, config.root):
             problems.error("symlink points outside the site; refused", path)
             continue
