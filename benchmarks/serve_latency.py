@@ -62,6 +62,12 @@ class EventStream:
         self.thread.start()
 
     def _read(self) -> None:
+        try:
+            self._read_events()
+        except OSError:  # closed by us, or by the server on shutdown
+            pass
+
+    def _read_events(self) -> None:
         buffer = b""
         while chunk := self.sock.recv(65536):
             buffer += chunk

@@ -140,9 +140,11 @@ def build(options: BuildOptions, progress: Callable[[str], None] | None = None,
                    renderer.env.globals.get("now_year"))
     staging = Staging(target, manifest.files if manifest else None, scope, session.memos)
     staging.commit_lock = session.commit_lock
+    staging.resident = session.resident
     try:
         timings = run_phases(output_phases(), site, renderer, staging, progress,
-                             manifest.timings if manifest else {})
+                             manifest.timings if manifest else {},
+                             parallel=not _small_change(session))
         staging.commit()
     except BaseException:
         staging.discard()
@@ -157,6 +159,16 @@ def build(options: BuildOptions, progress: Callable[[str], None] | None = None,
     return _result(new, staging.changed, started, site)
 
 
+# A session's rebuild after at most this many episode files changed runs its phases in
+# this process: a fork costs more than it saves, and phases keep state (resident) here.
+SMALL_CHANGE = 8
+
+
+def _small_change(session: BuildSession) -> bool:
+    return session.site is not None and session.episodes is not None \
+        and session.episodes.parsed <= SMALL_CHANGE
+
+
 # Expected share of a cold build, to start the long phases first when none was timed.
 PHASE_PRIOR = {"write_transcripts": 4.0, "write_pages": 3.0, "write_search_index": 3.0,
                "write_feed": 1.0}
@@ -164,7 +176,7 @@ PHASE_PRIOR = {"write_transcripts": 4.0, "write_pages": 3.0, "write_search_index
 
 def run_phases(phases: list[OutputPhase], site: Site, renderer: "Renderer", staging: Staging,
                progress: Callable[[str], None] | None,
-               timings: dict[str, float]) -> dict[str, float]:
+               timings: dict[str, float], parallel: bool = True) -> dict[str, float]:
     """Run every phase; with 2+ CPUs, a forked process takes phases from the same queue.
 
     Phases write disjoint files through `staging`; the child sends back what it
@@ -172,7 +184,7 @@ def run_phases(phases: list[OutputPhase], site: Site, renderer: "Renderer", stag
     """
     order = sorted(phases, key=lambda ph: -timings.get(ph.__name__,
                                                        PHASE_PRIOR.get(ph.__name__, 0.0)))
-    if len(order) < 2 or not _can_fork():
+    if len(order) < 2 or not parallel or not _can_fork():
         return {ph.__name__: _run_phase(ph, site, renderer, staging, progress) for ph in order}
     return _run_phases_forked(order, site, renderer, staging, progress)
 

@@ -530,6 +530,7 @@ class BuildSession:
     templates: dict[str, bytes] = field(default_factory=dict)   # compiled, by source hash
     site: Any = None              # the last Site built, returned when nothing changed
     commit_lock: Any = None       # held while the live output changes in place (serve)
+    resident: dict[str, Any] = field(default_factory=dict)   # phases' in-memory state
 
 
 def template_cache(folder: Path | None, memory: dict[str, bytes]) -> Any:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
 ROLES = ("host", "guest", "other")
@@ -190,5 +191,12 @@ class Site:
         return tuple(sorted(seen.values(), key=lambda s: (not s.is_host, s.name.lower())))
 
     def episodes_with(self, speaker_slug: str) -> tuple[Episode, ...]:
-        return tuple(e for e in self.episodes
-                     if any(s.slug == speaker_slug for s in e.speakers))
+        return self._episodes_by_speaker.get(speaker_slug, ())
+
+    @cached_property
+    def _episodes_by_speaker(self) -> dict[str, tuple[Episode, ...]]:
+        found: dict[str, list[Episode]] = {}
+        for episode in self.episodes:
+            for slug in dict.fromkeys(s.slug for s in episode.speakers):
+                found.setdefault(slug, []).append(episode)
+        return {slug: tuple(episodes) for slug, episodes in found.items()}

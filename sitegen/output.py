@@ -94,6 +94,9 @@ class Staging:
         self.jobs = 0    # processes a phase may fork for itself; 0: as many as CPUs
         self.commit_lock: Any = None   # held while updating the live folder in place
         self.memos = memos if memos is not None else MemoStore(None)
+        # What a phase keeps in memory for its next build in this process (see
+        # BuildSession.resident); a forked process's changes to it are lost.
+        self.resident: dict[str, Any] = {}
         self.write(MARKER, "built by sitegen; replaced as a whole on each build\n")
 
     def path(self, rel: str, key: str | None = None) -> Path:

@@ -201,6 +201,45 @@ def test_small_shards_and_own_postings_files(monkeypatch, tmp_path: Path):
 
 # ---- the search page in a browser ----
 
+def _in_transcript(edit):
+    def apply(text: str) -> str:
+        head, marker, transcript = text.partition("## Transcript")
+        return head + marker + edit(transcript)
+    return apply
+
+
+EDITS = {  # what an editor does to an episode between two builds of `sitegen serve`
+    "typo made": _in_transcript(lambda t: t.replace(" the ", " teh ", 1)),
+    "new word": _in_transcript(lambda t: t.replace(" the ", " the zyzzogeton ", 1)),
+    "speaker renamed": lambda t: t.replace("Rafael Duarte", "Rafa Duarte"),
+    "turn added": _in_transcript(lambda t: re.sub(
+        r"^(Priya Nandakumar: \d+:\d\d) ", r"\1 One more thing, quickly.\n\n\1 ", t,
+        count=1, flags=re.M)),
+    "timestamp moved": _in_transcript(lambda t: t.replace(": 0:21 ", ": 0:22 ", 1)),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_patched_index_is_the_index_built_afresh(example_site: Path, monkeypatch, edit: str):
+    """IndexState patches postings between builds; the files are those of a cold build."""
+    monkeypatch.setattr(search, "SHARD_BYTES", 600)  # many shards, so reuse is exercised
+    options = BuildOptions(site_dir=example_site, output_dir=example_site / "public")
+    state = search.IndexState()
+    search.index_files(load_site(options, Problems()), state=state)
+    for path in sorted((example_site / "content" / "episodes").glob("*.md"))[:2]:
+        path.write_text(EDITS[edit](path.read_text(encoding="utf-8")), encoding="utf-8")
+    problems = Problems()
+    edited = load_site(options, problems)
+    assert not problems.errors, problems.items
+    patched = search.index_files(edited, state=state)
+    fresh = search.index_files(edited)
+    assert patched.keys() == fresh.keys() and patched == fresh
+    if edit == "turn added":
+        assert state.dirty is None          # record ids moved: rebuilt
+    else:
+        assert state.dirty is not None and len(state.dirty) < 12
+
+
 def _unique_phrase(index: Index) -> tuple[str, dict, list]:
     """Six words said in exactly one transcript turn, and that turn."""
     counts: dict[tuple[str, ...], int] = {}

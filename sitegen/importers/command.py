@@ -125,8 +125,8 @@ def _record(path: Path, result: ImportResult, args: argparse.Namespace, target: 
         and not (args.audio_length and duration)
     if audio is None:
         notes.append("no --audio given: written as a draft without audio, so `sitegen build` "
-                     "leaves it out (and `--drafts` builds stop at the feed, which needs "
-                     "audio); add `audio:` and remove `draft: true` to publish it")
+                     "leaves it out (`sitegen build --drafts` previews it, outside the feed); "
+                     "add `audio:` and remove `draft: true` to publish it")
     elif remote_incomplete:
         notes.append("the feed needs the size and duration of remote audio: written as a "
                      "draft; give --audio-length and --duration, or add `length:` and "

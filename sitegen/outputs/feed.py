@@ -330,20 +330,51 @@ def _podcast_item(site: Site, entry, episode: Episode) -> None:
         entry.podcastindex.chapters(config.absolute_url(chapters_path(episode)))
 
 
-def feed_xml(site: Site, notes: Callable[[Episode], str] | None = None) -> bytes:
+def feed_xml(site: Site, notes: Callable[[Episode], str] | None = None,
+             item_xml: Callable[[Episode], bytes] | None = None) -> bytes:
     """The feed as bytes; BuildError when an episode lacks what an enclosure needs.
 
-    `notes` gives an episode's show notes HTML (default `show_notes_html`), so a
-    build can reuse the HTML of unchanged episodes.
+    `notes` gives an episode's show notes HTML (default `show_notes_html`) and
+    `item_xml` its whole `<item>` (default `episode_item_xml`), so a build can reuse
+    those of unchanged episodes.
     """
     problems = feed_problems(site)
     if problems:
         raise BuildError(problems)
-    fg = _channel(site)
-    for episode in feed_episodes(site):
-        _item(site, fg, episode,
-              notes(episode) if notes is not None else show_notes_html(site, episode))
-    return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    channel = _channel(site).rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    if item_xml is None:
+        def item_xml(episode: Episode) -> bytes:
+            return episode_item_xml(site, episode, notes(episode) if notes is not None
+                                    else show_notes_html(site, episode))
+    # Items go where the channel closes, as feedgen itself would put them.
+    cut = channel.rindex(_CHANNEL_END)
+    items = b"".join(item_xml(episode) for episode in feed_episodes(site))
+    return channel[:cut] + items + channel[cut:]
+
+
+_CHANNEL_END = b"  </channel>"
+
+
+def episode_item_xml(site: Site, episode: Episode, notes: str) -> bytes:
+    """One episode's `<item>`, indented as it stands in the feed."""
+    fg = _item_channel()
+    _item(site, fg, episode, notes)
+    text = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=False)
+    start = text.index(b"    <item>")
+    end = text.rindex(b"</item>") + len(b"</item>\n")
+    return text[start:end]
+
+
+def _item_channel() -> FeedGenerator:
+    """A channel with our extensions and nothing else: a frame to serialise one item in."""
+    fg = FeedGenerator()
+    fg.load_extension("podcast")
+    fg.register_extension("podcastindex", PodcastIndexExtension, PodcastIndexEntryExtension)
+    fg.register_extension("apple", AppleExtension, AppleEntryExtension)
+    fg.title("-")
+    fg.link(href="https://example.invalid/")
+    fg.description("-")
+    return fg
 
 
 def local_episode_images(site: Site) -> list[tuple[str, Path]]:
@@ -373,6 +404,10 @@ def write_feed(site: Site, renderer: Renderer, staging: Staging) -> None:
     def notes(episode: Episode) -> str:  # depends on the episode and config (the scope)
         return staging.memo("feed-notes", [episode], lambda: show_notes_html(site, episode))
 
-    staging.write(FEED_PATH, feed_xml(site, notes))
+    def item_xml(episode: Episode) -> bytes:  # likewise
+        return staging.memo("feed-item", [episode],
+                            lambda: episode_item_xml(site, episode, notes(episode)))
+
+    staging.write(FEED_PATH, feed_xml(site, item_xml=item_xml))
     for relpath, source in local_episode_images(site):
         staging.link(relpath, source)

@@ -18,12 +18,15 @@ before it in the manifest.
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import logging
 import operator
 import re
 import unicodedata
+import zlib
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,8 +43,9 @@ log = logging.getLogger(__name__)
 INDEX_DIR = "search/index"
 FORMAT_VERSION = 1
 CHUNK_RECORDS = 16       # records per text file
-SHARD_BYTES = 24_000     # a shard is cut once its JSON reaches about this size
+SHARD_BYTES = 24_000     # a shard's JSON: cut past half of this at a hash point, or at this
 OWN_FILE_BYTES = 4_000   # postings longer than this move to a file of their own
+CUT_EVERY = 32           # past half a shard, a term whose hash is 0 modulo this starts the next
 MAX_TERM_LENGTH = 60     # longer "words" (hashes, base64) are not indexed
 
 _WORD = re.compile(r"[\w'’]+")
@@ -203,13 +207,20 @@ class EpisodeEntry:
         }
 
 
-def index_files(site: Site, entry: Callable[[Episode], EpisodeEntry] | None = None
-                ) -> dict[str, bytes]:
-    """Every file of the index, by path relative to the site root."""
+def index_files(site: Site, entry: Callable[[Episode], EpisodeEntry] | None = None,
+                state: IndexState | None = None) -> dict[str, bytes]:
+    """Every file of the index, by path relative to the site root.
+
+    `state` is what the previous call with it knew: given the same one again, the
+    postings of unchanged episodes are patched instead of recomputed, and shards
+    whose terms did not change are not encoded again. The files are the same
+    either way.
+    """
     files: dict[str, bytes] = {}
     entries = [(entry or _entry)(episode) for episode in site.episodes]
-    postings = _postings(entries)
-    shards = _shards(postings, files)
+    state = state if state is not None else IndexState()
+    state.update(entries)
+    shards = state.shards(files)
     for entry in entries:
         for number, chunk in enumerate(entry.chunks):
             files[f"{INDEX_DIR}/{text_path(entry.episode.slug, entry.version, number)}"] = chunk
@@ -217,7 +228,7 @@ def index_files(site: Site, entry: Callable[[Episode], EpisodeEntry] | None = No
         "version": FORMAT_VERSION,
         "chunk": CHUNK_RECORDS,
         "records": sum(len(e.records) for e in entries),
-        "terms": len(postings),
+        "terms": len(state.postings),
         "shards": shards,
         "episodes": [e.manifest() for e in entries],
     })
@@ -238,38 +249,152 @@ def text_path(slug: str, version: str, chunk: int) -> str:
     return f"t/{slug}/{version}.{chunk}.json"
 
 
-def _postings(entries: list[EpisodeEntry]) -> dict[str, list[int]]:
+def _local_postings(records: Iterable[Record]) -> dict[bytes, list[int]]:
+    """term -> the numbers of the records (counted from 0) it occurs in."""
     postings: dict[bytes, list[int]] = defaultdict(list)
-    texts = (record.text for entry in entries for record in entry.records)
-    for record_id, text in enumerate(texts):
-        for term in term_set(text):
-            postings[term].append(record_id)
-    return {term.decode(): ids for term, ids in postings.items()}
+    for number, record in enumerate(records):
+        for term in term_set(record.text):
+            postings[term].append(number)
+    return postings
 
 
-def _shards(postings: dict[str, list[int]], files: dict[str, bytes]) -> list[list[str]]:
-    """Cut the sorted terms into shards; returns [[first term, file], ...]."""
-    shards: list[list[str]] = []
-    current: dict[str, list] = {}
-    size = 0
-    for term in sorted(postings, key=_js_order):
-        ids = postings[term]
-        encoded = encode_postings(ids)
-        if len(encoded) > OWN_FILE_BYTES:
-            path = _content_path("p", {"term": term, "postings": encoded}, files)
-            entry: list = [len(ids), None, path]
+@dataclass(frozen=True)
+class _Shard:
+    terms: tuple[str, ...]
+    path: str
+    payload: bytes
+
+
+class IndexState:
+    """The postings of the site and the shards cut from them, kept between builds.
+
+    `update` patches the postings of the episodes whose records changed when the
+    episodes and their record counts stay as they were (a typo fixed, a speaker
+    renamed); anything else recomputes them. Shards are cut where a term's hash
+    says so once a shard is half full (or where it is full), so a change to one
+    term moves no shard boundary far from it, and unchanged shards are reused.
+    """
+
+    def __init__(self) -> None:
+        self.layout: list[tuple[str, int]] = []          # (slug, records) per episode
+        self.entries: list[EpisodeEntry] = []
+        self.postings: dict[str, array] = {}
+        self.order: list[str] = []                       # the terms in JavaScript order
+        self.keys: list[bytes] = []                      # _js_order of each of them
+        self.encoded: dict[str, str] = {}
+        self.dirty: set[str] | None = None               # None: every term
+        self.cut: dict[str, _Shard] = {}                 # last build's shards by first term
+        self.own: dict[str, tuple[str, bytes]] = {}      # own-file postings: path, payload
+        self.scope = ""                                  # the build scope it was made in
+
+    def update(self, entries: list[EpisodeEntry]) -> None:
+        layout = [(e.episode.slug, len(e.records)) for e in entries]
+        if layout != self.layout or not self.entries:
+            self._rebuild(entries)
         else:
-            entry = [len(ids), encoded]
-        current[term] = entry
-        size += len(term) + len(encoded if entry[1] else entry[2]) + 16
-        if size >= SHARD_BYTES:
-            shards.append([next(iter(current)), _content_path("s", {"terms": current}, files)])
-            current, size = {}, 0
-    if current or not shards:
-        first = next(iter(current), "")
-        shards.append([first, _content_path("s", {"terms": current}, files)])
-    shards[0][0] = ""  # the first shard also holds everything sorting before its first term
-    return shards
+            self._patch(entries)
+        self.layout, self.entries = layout, entries
+
+    def _rebuild(self, entries: list[EpisodeEntry]) -> None:
+        postings: dict[bytes, array] = {}
+        record_id = 0
+        for entry in entries:
+            for record in entry.records:
+                for term in term_set(record.text):
+                    ids = postings.get(term)
+                    if ids is None:
+                        ids = postings[term] = array("i")
+                    ids.append(record_id)
+                record_id += 1
+        self.postings = {term.decode(): ids for term, ids in postings.items()}
+        self.order = sorted(self.postings, key=_js_order)
+        self.keys = [_js_order(term) for term in self.order]
+        self.encoded, self.dirty = {}, None
+
+    def _patch(self, entries: list[EpisodeEntry]) -> None:
+        self.dirty = set()
+        offset = 0
+        for old, new in zip(self.entries, entries):
+            if old.version != new.version:
+                before, after = _local_postings(old.records), _local_postings(new.records)
+                for term in before.keys() | after.keys():
+                    ids = after.get(term, [])
+                    if before.get(term, []) != ids:
+                        self._replace(term.decode(), offset, len(new.records),
+                                      [offset + number for number in ids])
+            offset += len(new.records)
+
+    def _replace(self, term: str, first: int, count: int, ids: list[int]) -> None:
+        """Set the ids of `term` in records [first, first + count) to `ids`."""
+        self.dirty.add(term)  # type: ignore[union-attr]
+        postings = self.postings.get(term)
+        if postings is None:
+            postings = self.postings[term] = array("i")
+            key = _js_order(term)
+            at = bisect.bisect_left(self.keys, key)
+            self.keys.insert(at, key)
+            self.order.insert(at, term)
+        low = bisect.bisect_left(postings, first)
+        high = bisect.bisect_left(postings, first + count)
+        postings[low:high] = array("i", ids)
+        if not postings:
+            del self.postings[term]
+            self.encoded.pop(term, None)
+            at = bisect.bisect_left(self.keys, _js_order(term))
+            del self.keys[at], self.order[at]
+
+    def _entry(self, term: str, files: dict[str, bytes]) -> list:
+        """The shard entry of `term`: [count, postings] or [count, None, file]."""
+        dirty = self.dirty is None or term in self.dirty
+        encoded = self.encoded.get(term) if not dirty else None
+        if encoded is None:
+            encoded = self.encoded[term] = encode_postings(self.postings[term])
+        count = len(self.postings[term])
+        if len(encoded) <= OWN_FILE_BYTES:
+            return [count, encoded]
+        own = self.own.get(term) if not dirty else None
+        if own is None:
+            payload = _json({"term": term, "postings": encoded})
+            own = self.own[term] = (_hashed_path("p", payload), payload)
+        files[f"{INDEX_DIR}/{own[0]}"] = own[1]
+        return [count, None, own[0]]
+
+    def shards(self, files: dict[str, bytes]) -> list[list[str]]:
+        """Cut the terms into shards, adding their files; returns [[first term, file], ...]."""
+        cut: dict[str, _Shard] = {}
+        listed: list[list[str]] = []
+        current: dict[str, list] = {}
+        size = 0
+        changed = False
+
+        def close() -> None:
+            terms = tuple(current)
+            first = terms[0] if terms else ""
+            shard = self.cut.get(first)
+            if changed or shard is None or shard.terms != terms:
+                payload = _json({"terms": current})
+                shard = _Shard(terms, _hashed_path("s", payload), payload)
+            cut[first] = shard
+            files[f"{INDEX_DIR}/{shard.path}"] = shard.payload
+            listed.append([first, shard.path])
+
+        for term in self.order:
+            if current and (size >= SHARD_BYTES or (size >= SHARD_BYTES // 2 and _cuts(term))):
+                close()
+                current, size, changed = {}, 0, False
+            changed = changed or self.dirty is None or term in self.dirty
+            entry = current[term] = self._entry(term, files)
+            size += len(term) + len(entry[1] or entry[2]) + 16
+        close()
+        listed[0][0] = ""  # the first shard also holds everything sorting before its first term
+        self.cut = cut
+        self.own = {term: own for term, own in self.own.items() if term in self.postings}
+        return listed
+
+
+def _cuts(term: str) -> bool:
+    """Whether `term` may start a shard: about one term in CUT_EVERY, fixed by its text."""
+    return zlib.crc32(term.encode()) % CUT_EVERY == 0
 
 
 def _js_order(term: str) -> bytes:
@@ -277,11 +402,8 @@ def _js_order(term: str) -> bytes:
     return term.encode("utf-16-be", "surrogatepass")
 
 
-def _content_path(folder: str, data: dict, files: dict[str, bytes]) -> str:
-    payload = _json(data)
-    path = f"{folder}/{hashlib.sha256(payload).hexdigest()[:12]}.json"
-    files[f"{INDEX_DIR}/{path}"] = payload
-    return path
+def _hashed_path(folder: str, payload: bytes) -> str:
+    return f"{folder}/{hashlib.sha256(payload).hexdigest()[:12]}.json"
 
 
 def _json(data: object) -> bytes:
@@ -297,7 +419,12 @@ def write_search_index(site: Site, renderer: Renderer, staging: Staging) -> None
 
         return EpisodeEntry(episode, *staging.memo("search-entry", [episode], fresh))
 
-    files = index_files(site, entry)
+    # The dev server keeps the postings between builds and patches them (IndexState).
+    state = staging.resident.get("search-index")
+    if not isinstance(state, IndexState) or state.scope != staging.scope:
+        state = staging.resident["search-index"] = IndexState()
+        state.scope = staging.scope
+    files = index_files(site, entry, state)
     manifest = f"{INDEX_DIR}/manifest.json"
     for path, payload in files.items():
         # Every other path names its content, so an unchanged path is an unchanged file.
