@@ -109,8 +109,14 @@ def config_fingerprint(config: SiteConfig) -> str:
 
 def episode_fingerprint(episode: Episode) -> str:
     """Everything an episode is made of besides the site config (keyed separately)."""
-    return digest(episode.digest, episode.source, episode.slug, repr(episode.audio),
-                  episode.draft)
+    # Asked for by every file made from the episode; an Episode never changes, so its
+    # fingerprint is kept on it.
+    found = episode.__dict__.get("_fingerprint")
+    if found is None:
+        found = digest(episode.digest, episode.source, episode.slug, repr(episode.audio),
+                       episode.draft)
+        object.__setattr__(episode, "_fingerprint", found)
+    return found
 
 
 # --- sealing -----------------------------------------------------------------
@@ -424,7 +430,7 @@ class FileRecord:
     mtime_ns: int
     inode: int
 
-    def matches(self, path: Path) -> bool:
+    def matches(self, path: Path | str) -> bool:
         try:
             st = os.stat(path)
         except OSError:

@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import stat
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterable
 
@@ -53,6 +54,7 @@ def check_target(target: Path, site_root: Path, content: Path, force: bool) -> N
                               "sitegen; empty it, choose another, or pass --force")
 
 
+@lru_cache(maxsize=1 << 17)
 def safe_relpath(rel: str) -> str:
     """A normalised relative path that cannot leave the output folder."""
     if "\x00" in rel or "\\" in rel:
@@ -137,7 +139,7 @@ class Staging:
         record = self.previous.get(rel)
         if record is None or record.key != key or rel in self.written:
             return False
-        if not record.matches(self.target / rel):
+        if not record.matches(os.path.join(self.target, rel)):
             return False
         self.written.add(rel)
         self.kept[rel] = record

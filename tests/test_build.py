@@ -283,13 +283,25 @@ def test_speaker_class_and_colour_are_the_same_on_every_page(built: tuple[Path, 
 
 
 def test_speaker_pages_list_their_episodes(built: tuple[Path, Path], model: Site) -> None:
+    """Every episode of a speaker, newest first, over pages of `episodes_per_page`."""
     _, out = built
+    per_page = model.config.episodes_per_page
+    paged = 0
     for speaker in model.speakers():
-        doc = tree(page(out, f"/speakers/{speaker.slug}/"))
-        hrefs = {a.get("href") for a in doc.iter("a")}
-        for episode in model.episodes_with(speaker.slug):
-            assert f"/loadpath/episodes/{episode.slug}/" in hrefs
-        assert speaker.name in doc.find(".//h1").text_content()
+        url, listed = f"/speakers/{speaker.slug}/", []
+        while url:
+            doc = tree(page(out, url))
+            assert speaker.name in doc.find(".//h1").text_content()
+            shown = [a.get("href") for a in doc.iter("a")
+                     if re.fullmatch(r"/loadpath/episodes/[a-z0-9-]+/", a.get("href") or "")]
+            shown = list(dict.fromkeys(shown))
+            assert 1 <= len(shown) <= per_page
+            listed += shown
+            older = doc.find(".//a[@rel='next']")
+            url = older.get("href").removeprefix("/loadpath") if older is not None else None
+            paged += url is not None
+        assert listed == [f"/loadpath/episodes/{e.slug}/" for e in model.episodes_with(speaker.slug)]
+    assert paged, "the example show's hosts should need a second page"
 
 
 def test_local_links_resolve(built: tuple[Path, Path]) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sitegen.model import Speaker
 
@@ -36,6 +37,7 @@ def _mix(color: str, target: str, amount: float) -> str:
     return "#" + "".join(f"{v:02x}" for v in mixed)
 
 
+@lru_cache(maxsize=4096)
 def readable_on(color: str, background: str) -> str:
     """`color`, moved toward black or white just enough to reach AA on `background`."""
     target = "#000000" if luminance(background) > 0.5 else "#ffffff"

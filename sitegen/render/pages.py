@@ -38,6 +38,24 @@ def home_url(page: int) -> str:
     return "" if page == 1 else f"page/{page}/"
 
 
+def paged_url(first: str, page: int) -> str:
+    """Page `page` of a list whose first page is at `first` (`""` is the home page)."""
+    return first if page == 1 else f"{first}page/{page}/"
+
+
+def paginate(episodes: tuple[Episode, ...], per_page: int, first: str
+             ) -> Iterator[tuple[tuple[Episode, ...], dict[str, Any]]]:
+    """Each page's episodes and its `pagination` context, for a list starting at `first`."""
+    total = max(1, math.ceil(len(episodes) / per_page))
+    for number in range(1, total + 1):
+        yield episodes[(number - 1) * per_page:number * per_page], {
+            "number": number,
+            "total": total,
+            "newer": paged_url(first, number - 1) if number > 1 else None,
+            "older": paged_url(first, number + 1) if number < total else None,
+        }
+
+
 def duration_text(seconds: float | None) -> str:
     if not seconds:
         return ""
@@ -123,21 +141,14 @@ def episode_page(site: Site, episode: Episode, styles: dict[str, SpeakerStyle],
 
 
 def home_pages(site: Site) -> Iterator[Page]:
-    per_page = site.config.episodes_per_page
-    total = max(1, math.ceil(len(site.episodes) / per_page))
-    for number in range(1, total + 1):
-        chunk = site.episodes[(number - 1) * per_page:number * per_page]
+    for chunk, pagination in paginate(site.episodes, site.config.episodes_per_page, ""):
+        number = pagination["number"]
         url = home_url(number)
         yield Page(f"{url}index.html", "index.html", {
             "page_title": site.config.title if number == 1 else f"Episodes, page {number}",
             "description": site.config.description,
             "episodes": chunk,
-            "pagination": {
-                "number": number,
-                "total": total,
-                "newer": home_url(number - 1) if number > 1 else None,
-                "older": home_url(number + 1) if number < total else None,
-            },
+            "pagination": pagination,
             "canonical": url,
             "jsonld": jsonld_series(site) if number == 1 else None,
         }, url)
@@ -153,17 +164,22 @@ def speaker_pages(site: Site, styles: dict[str, SpeakerStyle]) -> Iterator[Page]
         "jsonld": None,
     }, "speakers/")
     for speaker in speakers:
-        url = speaker_url(speaker)
+        first = speaker_url(speaker)
         episodes = site.episodes_with(speaker.slug)
-        yield Page(f"{url}index.html", "speaker.html", {
-            "page_title": speaker.name,
-            "description": f"Episodes of {site.config.title} with {speaker.name}.",
-            "speaker": speaker,
-            "style": styles[speaker.slug],
-            "episodes": episodes,
-            "canonical": url,
-            "jsonld": None,
-        }, url)
+        for chunk, pagination in paginate(episodes, site.config.episodes_per_page, first):
+            number = pagination["number"]
+            url = paged_url(first, number)
+            yield Page(f"{url}index.html", "speaker.html", {
+                "page_title": speaker.name if number == 1 else f"{speaker.name}, page {number}",
+                "description": f"Episodes of {site.config.title} with {speaker.name}.",
+                "speaker": speaker,
+                "style": styles[speaker.slug],
+                "episodes": chunk,
+                "episode_count": len(episodes),
+                "pagination": pagination,
+                "canonical": url,
+                "jsonld": None,
+            }, url)
 
 
 def not_found_page(site: Site) -> Page:
