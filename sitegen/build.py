@@ -138,7 +138,10 @@ def build(options: BuildOptions, progress: Callable[[str], None] | None = None,
     scope = digest(code_fingerprint(), config_fingerprint(site.config), options.live_reload,
                    folder_fingerprint(renderer.path), _asset_names(renderer),
                    renderer.env.globals.get("now_year"))
-    staging = Staging(target, manifest.files if manifest else None, scope, session.memos)
+    staging = Staging(target, manifest.files if manifest else None, scope, session.memos,
+                      manifest.groups if manifest else None)
+    # This process wrote the output it remembers: no need to stat it file by file.
+    staging.verify = session.manifests.get(str(target)) is not manifest or manifest is None
     staging.commit_lock = session.commit_lock
     staging.resident = session.resident
     try:
@@ -150,7 +153,7 @@ def build(options: BuildOptions, progress: Callable[[str], None] | None = None,
         staging.discard()
         raise
     new = Manifest(str(target), staging.records, inputs, inputs_ns, len(site.episodes),
-                   problems.warnings, timings)
+                   problems.warnings, timings, staging.groups)
     _save(session, cache_root, new)
     log.info("parsed %d episode files, rendered %d files, kept %d", session.episodes.parsed,
              len(staging.keys), len(staging.kept))
@@ -341,7 +344,8 @@ def _save(session: BuildSession, cache_root: Path, manifest: Manifest) -> None:
             session.episodes.save()
         if session.memos is not None:
             session.memos.save()
-        save_manifest(cache_root, manifest)
+        if session.persist_manifest:
+            save_manifest(cache_root, manifest)
     except OSError as exc:
         log.warning("build cache not saved (%s); the next build starts cold", exc)
         forget_manifest(cache_root, Path(manifest.target))

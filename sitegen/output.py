@@ -76,7 +76,8 @@ class Staging:
     """
 
     def __init__(self, target: Path, previous: dict[str, FileRecord] | None = None,
-                 scope: str = "", memos: MemoStore | None = None):
+                 scope: str = "", memos: MemoStore | None = None,
+                 previous_groups: dict[str, tuple[str, tuple[str, ...]]] | None = None):
         self.target = target.resolve()
         self.target.parent.mkdir(parents=True, exist_ok=True)
         recover(self.target)
@@ -85,6 +86,13 @@ class Staging:
             shutil.rmtree(self.root)
         self.root.mkdir()
         self.previous = previous or {}
+        self.previous_groups = previous_groups or {}
+        # groups of files made from one input (an episode's transcripts...): name -> key, files
+        self.groups: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self._filling: dict[str, list[str]] = {}
+        # False when `previous` is this process's own record of the output (a dev server
+        # session): kept files are then not stat'ed one by one, nor the folder walked.
+        self.verify = True
         self.scope = scope
         self.written: set[str] = set()           # every file of the new output
         self.kept: dict[str, FileRecord] = {}     # unchanged, left where they are
@@ -114,10 +122,15 @@ class Staging:
             full.parent.mkdir(parents=True, exist_ok=True)
         return full
 
-    def write(self, rel: str, data: str | bytes, key: str | None = None) -> None:
+    def write(self, rel: str, data: str | bytes, key: str | None = None,
+              group: str | None = None) -> None:
         payload = data.encode("utf-8") if isinstance(data, str) else data
         with open(self.path(rel, key), "wb") as handle:
             handle.write(payload)
+        if group is not None:
+            files = self._filling[group]
+            files.append(safe_relpath(rel))
+            self.groups[group] = (self.groups[group][0], tuple(files))
 
     def link(self, rel: str, source: Path) -> None:
         """Publish an existing file (audio, a cached page): hard link, else copy."""
@@ -139,11 +152,36 @@ class Staging:
         record = self.previous.get(rel)
         if record is None or record.key != key or rel in self.written:
             return False
-        if not record.matches(os.path.join(self.target, rel)):
+        if self.verify and not record.matches(os.path.join(self.target, rel)):
             return False
         self.written.add(rel)
         self.kept[rel] = record
         return True
+
+    def keep_group(self, group: str, key: str) -> bool:
+        """Keep every file the last build wrote in `group` if the group was made from `key`.
+
+        One check for a set of files made from the same input; otherwise the caller
+        writes them again with `write(..., group=group)` after `start_group`.
+        """
+        found = self.previous_groups.get(group)
+        if found is None or found[0] != key:
+            return False
+        records = [self.previous.get(rel) for rel in found[1]]
+        if any(r is None for r in records) or not self.written.isdisjoint(found[1]):
+            return False
+        if self.verify and not all(r.matches(os.path.join(self.target, rel))  # type: ignore
+                                   for r, rel in zip(records, found[1])):
+            return False
+        self.written.update(found[1])
+        self.kept.update(zip(found[1], records))  # type: ignore[arg-type]
+        self.groups[group] = found
+        return True
+
+    def start_group(self, group: str, key: str) -> None:
+        """Files written with `group=` from now on are the group made from `key`."""
+        self._filling[group] = []
+        self.groups[group] = (key, ())
 
     def cached(self, rel: str, depends_on: Iterable[object],
                produce: Callable[[], str | bytes]) -> bool:
@@ -162,7 +200,7 @@ class Staging:
         """What this staging knows, for a forked process to hand back with `merge`."""
         memos = self.memos
         return {"written": self.written, "kept": self.kept, "keys": self.keys,
-                "linked": self.linked, "memo_used": memos.used,
+                "linked": self.linked, "groups": self.groups, "memo_used": memos.used,
                 "memo_new": {key: memos.values[key] for key in memos.dirty}}
 
     def merge(self, state: dict[str, Any]) -> None:
@@ -170,6 +208,7 @@ class Staging:
         self.kept.update(state["kept"])
         self.keys.update(state["keys"])
         self.linked |= state["linked"]
+        self.groups.update(state["groups"])
         self.memos.used |= state["memo_used"]
         self.memos.values.update(state["memo_new"])
         self.memos.dirty |= set(state["memo_new"])
@@ -234,7 +273,8 @@ class Staging:
                 os.replace(src, dest)
                 self.changed.append(rel)
             records[rel] = record_for(dest, self.keys[rel])
-        for rel in sorted(published_files(self.target) - self.written, reverse=True):
+        present = published_files(self.target) if self.verify else set(self.previous)
+        for rel in sorted(present - self.written, reverse=True):
             _remove(self.target, rel)
             self.changed.append(rel)
         shutil.rmtree(self.root, ignore_errors=True)

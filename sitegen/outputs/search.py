@@ -43,9 +43,9 @@ log = logging.getLogger(__name__)
 INDEX_DIR = "search/index"
 FORMAT_VERSION = 1
 CHUNK_RECORDS = 16       # records per text file
-SHARD_BYTES = 24_000     # a shard's JSON: cut past half of this at a hash point, or at this
+SHARD_BYTES = 24_000     # a shard's JSON is cut once it reaches about this size
 OWN_FILE_BYTES = 4_000   # postings longer than this move to a file of their own
-CUT_EVERY = 32           # past half a shard, a term whose hash is 0 modulo this starts the next
+CUT_EVERY = 64           # a term whose hash is 0 modulo this starts a segment of shards
 MAX_TERM_LENGTH = 60     # longer "words" (hashes, base64) are not indexed
 
 _WORD = re.compile(r"[\w'’]+")
@@ -208,22 +208,21 @@ class EpisodeEntry:
 
 
 def index_files(site: Site, entry: Callable[[Episode], EpisodeEntry] | None = None,
-                state: IndexState | None = None) -> dict[str, bytes]:
+                state: IndexState | None = None, text: bool = True) -> dict[str, bytes]:
     """Every file of the index, by path relative to the site root.
 
     `state` is what the previous call with it knew: given the same one again, the
     postings of unchanged episodes are patched instead of recomputed, and shards
     whose terms did not change are not encoded again. The files are the same
-    either way.
+    either way. `text=False` leaves out the episodes' text files (`text_files`).
     """
     files: dict[str, bytes] = {}
     entries = [(entry or _entry)(episode) for episode in site.episodes]
     state = state if state is not None else IndexState()
     state.update(entries)
     shards = state.shards(files)
-    for entry in entries:
-        for number, chunk in enumerate(entry.chunks):
-            files[f"{INDEX_DIR}/{text_path(entry.episode.slug, entry.version, number)}"] = chunk
+    for entry in entries if text else ():
+        files.update(text_files(entry))
     files[f"{INDEX_DIR}/manifest.json"] = _json({
         "version": FORMAT_VERSION,
         "chunk": CHUNK_RECORDS,
@@ -242,6 +241,12 @@ def _entry(episode: Episode) -> EpisodeEntry:
     # The version names the text files: it changes exactly when their content does.
     version = hashlib.sha256(b"\n".join(chunks)).hexdigest()[:10]
     return EpisodeEntry(episode, tuple(records), meta, version, chunks)
+
+
+def text_files(entry: EpisodeEntry) -> dict[str, bytes]:
+    """An episode's text files, by path relative to the site root."""
+    return {f"{INDEX_DIR}/{text_path(entry.episode.slug, entry.version, number)}": chunk
+            for number, chunk in enumerate(entry.chunks)}
 
 
 def text_path(slug: str, version: str, chunk: int) -> str:
@@ -270,9 +275,9 @@ class IndexState:
 
     `update` patches the postings of the episodes whose records changed when the
     episodes and their record counts stay as they were (a typo fixed, a speaker
-    renamed); anything else recomputes them. Shards are cut where a term's hash
-    says so once a shard is half full (or where it is full), so a change to one
-    term moves no shard boundary far from it, and unchanged shards are reused.
+    renamed); anything else recomputes them. Shard boundaries are fixed by the
+    terms themselves (see `shards`), so a change to one term re-encodes only the
+    segment around it.
     """
 
     def __init__(self) -> None:
@@ -283,7 +288,9 @@ class IndexState:
         self.keys: list[bytes] = []                      # _js_order of each of them
         self.encoded: dict[str, str] = {}
         self.dirty: set[str] | None = None               # None: every term
-        self.cut: dict[str, _Shard] = {}                 # last build's shards by first term
+        self.firsts: list[str] = [""]                    # the terms segments start at
+        self.first_keys: list[bytes] = [b""]
+        self.segments: dict[str, tuple[tuple[_Shard, ...], tuple[tuple[str, bytes], ...]]] = {}
         self.own: dict[str, tuple[str, bytes]] = {}      # own-file postings: path, payload
         self.scope = ""                                  # the build scope it was made in
 
@@ -343,7 +350,7 @@ class IndexState:
             at = bisect.bisect_left(self.keys, _js_order(term))
             del self.keys[at], self.order[at]
 
-    def _entry(self, term: str, files: dict[str, bytes]) -> list:
+    def _entry(self, term: str, own: list[tuple[str, bytes]]) -> list:
         """The shard entry of `term`: [count, postings] or [count, None, file]."""
         dirty = self.dirty is None or term in self.dirty
         encoded = self.encoded.get(term) if not dirty else None
@@ -352,48 +359,92 @@ class IndexState:
         count = len(self.postings[term])
         if len(encoded) <= OWN_FILE_BYTES:
             return [count, encoded]
-        own = self.own.get(term) if not dirty else None
-        if own is None:
+        found = self.own.get(term) if not dirty else None
+        if found is None:
             payload = _json({"term": term, "postings": encoded})
-            own = self.own[term] = (_hashed_path("p", payload), payload)
-        files[f"{INDEX_DIR}/{own[0]}"] = own[1]
-        return [count, None, own[0]]
+            found = self.own[term] = (_hashed_path("p", payload), payload)
+        own.append(found)
+        return [count, None, found[0]]
 
     def shards(self, files: dict[str, bytes]) -> list[list[str]]:
-        """Cut the terms into shards, adding their files; returns [[first term, file], ...]."""
-        cut: dict[str, _Shard] = {}
+        """The shards, their files added to `files`; returns [[first term, file], ...].
+
+        The terms fall into segments, each starting at a term that `_cuts`; a
+        segment is cut into shards of at most SHARD_BYTES. Only segments holding a
+        changed term are encoded again.
+        """
+        stale = self._resegment()
         listed: list[list[str]] = []
-        current: dict[str, list] = {}
-        size = 0
-        changed = False
-
-        def close() -> None:
-            terms = tuple(current)
-            first = terms[0] if terms else ""
-            shard = self.cut.get(first)
-            if changed or shard is None or shard.terms != terms:
-                payload = _json({"terms": current})
-                shard = _Shard(terms, _hashed_path("s", payload), payload)
-            cut[first] = shard
-            files[f"{INDEX_DIR}/{shard.path}"] = shard.payload
-            listed.append([first, shard.path])
-
-        for term in self.order:
-            if current and (size >= SHARD_BYTES or (size >= SHARD_BYTES // 2 and _cuts(term))):
-                close()
-                current, size, changed = {}, 0, False
-            changed = changed or self.dirty is None or term in self.dirty
-            entry = current[term] = self._entry(term, files)
-            size += len(term) + len(entry[1] or entry[2]) + 16
-        close()
+        for at, first in enumerate(self.firsts):
+            if first in stale or first not in self.segments:
+                low = bisect.bisect_left(self.keys, self.first_keys[at])
+                high = (bisect.bisect_left(self.keys, self.first_keys[at + 1])
+                        if at + 1 < len(self.firsts) else len(self.order))
+                self.segments[first] = self._encode(self.order[low:high])
+            shards, own = self.segments[first]
+            for shard in shards:
+                files[f"{INDEX_DIR}/{shard.path}"] = shard.payload
+                listed.append([shard.terms[0], shard.path])
+            files.update((f"{INDEX_DIR}/{path}", payload) for path, payload in own)
+        if not listed:
+            empty = _json({"terms": {}})
+            files[f"{INDEX_DIR}/{_hashed_path('s', empty)}"] = empty
+            listed.append(["", _hashed_path("s", empty)])
         listed[0][0] = ""  # the first shard also holds everything sorting before its first term
-        self.cut = cut
+        self.segments = {first: self.segments[first] for first in self.firsts}
         self.own = {term: own for term, own in self.own.items() if term in self.postings}
         return listed
 
+    def _resegment(self) -> set[str]:
+        """Update the segment starts for the changed terms; the segments to encode again."""
+        if self.dirty is None:
+            self.firsts = [""] + [term for term in self.order if _cuts(term)]
+            self.first_keys = [_js_order(term) for term in self.firsts]
+            self.segments = {}
+            return set(self.firsts)
+        stale: set[str] = set()
+        for term in self.dirty:
+            if not _cuts(term):
+                continue
+            key = _js_order(term)
+            at = bisect.bisect_left(self.first_keys, key)
+            listed = at < len(self.firsts) and self.firsts[at] == term
+            if (term in self.postings) != listed:  # a segment starts here now, or no more
+                stale.add(self.firsts[at - 1])       # the segment before gains or loses terms
+                if listed:
+                    del self.firsts[at], self.first_keys[at]
+                else:
+                    self.firsts.insert(at, term)
+                    self.first_keys.insert(at, key)
+        for term in self.dirty:
+            at = bisect.bisect_right(self.first_keys, _js_order(term)) - 1
+            stale.add(self.firsts[at])
+        return stale
+
+    def _encode(self, terms: list[str]) -> tuple[tuple[_Shard, ...], tuple[tuple[str, bytes], ...]]:
+        """One segment's terms as shards of at most about SHARD_BYTES, and their own files."""
+        shards: list[_Shard] = []
+        own: list[tuple[str, bytes]] = []
+        current: dict[str, list] = {}
+        size = 0
+        for term in terms:
+            if current and size >= SHARD_BYTES:
+                shards.append(_shard(current))
+                current, size = {}, 0
+            entry = current[term] = self._entry(term, own)
+            size += len(term) + len(entry[1] or entry[2]) + 16
+        if current:
+            shards.append(_shard(current))
+        return tuple(shards), tuple(own)
+
+
+def _shard(terms: dict[str, list]) -> _Shard:
+    payload = _json({"terms": terms})
+    return _Shard(tuple(terms), _hashed_path("s", payload), payload)
+
 
 def _cuts(term: str) -> bool:
-    """Whether `term` may start a shard: about one term in CUT_EVERY, fixed by its text."""
+    """Whether `term` starts a segment: about one term in CUT_EVERY, fixed by its text."""
     return zlib.crc32(term.encode()) % CUT_EVERY == 0
 
 
@@ -424,10 +475,17 @@ def write_search_index(site: Site, renderer: Renderer, staging: Staging) -> None
     if not isinstance(state, IndexState) or state.scope != staging.scope:
         state = staging.resident["search-index"] = IndexState()
         state.scope = staging.scope
-    files = index_files(site, entry, state)
+    files = index_files(site, entry, state, text=False)
+    for made in state.entries:
+        # An episode's text files are named by their version: one check keeps them all.
+        group = f"search-text:{made.episode.slug}"
+        if not staging.keep_group(group, made.version):
+            staging.start_group(group, made.version)
+            for path, payload in text_files(made).items():
+                staging.write(path, payload, group=group)
     manifest = f"{INDEX_DIR}/manifest.json"
     for path, payload in files.items():
         # Every other path names its content, so an unchanged path is an unchanged file.
         depends_on = [hashlib.sha256(payload).hexdigest()] if path == manifest else []
         staging.cached(path, depends_on, lambda payload=payload: payload)
-    log.info("search index: %d files, %d bytes", len(files), sum(map(len, files.values())))
+    log.info("search index: %d shard and postings files", len(files) - 1)

@@ -385,21 +385,20 @@ def chapters_json(site: Site, episode: Episode) -> str:
 def write_transcripts(site: Site, renderer: Renderer, staging: Staging) -> None:
     formats = site.config.transcript_formats
     for episode in site.episodes:
-        # Each file depends on its episode and the site config (in staging's scope):
-        # unchanged episodes keep their files (see sitegen/cache.py).
-        if episode.chapters:
-            staging.cached(chapters_path(episode), [episode],
-                           lambda: chapters_json(site, episode))
-        if not episode.turns:
+        # An episode's files depend on it and the site config (in staging's scope):
+        # unchanged episodes keep theirs (see sitegen/cache.py).
+        group = f"transcripts:{episode.slug}"
+        key = staging.key(group, [episode, *formats])
+        if staging.keep_group(group, key):
             continue
-        paths = {fmt: transcript_path(episode, fmt) for fmt in formats}
-        keys = {fmt: staging.key(path, [episode]) for fmt, path in paths.items()}
-        todo = [fmt for fmt in formats if not staging.reuse(paths[fmt], keys[fmt])]
-        if not todo:
+        staging.start_group(group, key)
+        if episode.chapters:
+            staging.write(chapters_path(episode), chapters_json(site, episode), group=group)
+        if not episode.turns:
             continue
         cues = episode_cues(episode)
         writers = {"vtt": lambda: vtt(cues), "srt": lambda: srt(cues),
                    "json": lambda: transcript_json(cues),
                    "html": lambda: transcript_html(site, episode)}
-        for fmt in todo:
-            staging.write(paths[fmt], writers[fmt](), keys[fmt])
+        for fmt in formats:
+            staging.write(transcript_path(episode, fmt), writers[fmt](), group=group)

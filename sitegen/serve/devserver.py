@@ -9,6 +9,7 @@ complete build; a failed build leaves the last good one in place.
 from __future__ import annotations
 
 import errno
+import gc
 import logging
 import shutil
 import tempfile
@@ -52,6 +53,9 @@ class Outcome:
     result: BuildResult | None = None
 
 
+COLLECT_EVERY = 25
+
+
 class DevServer:
     def __init__(self, options: ServeOptions, report: Callable[[str], None] = print):
         self.options = options
@@ -65,7 +69,8 @@ class DevServer:
         self.last: Outcome | None = None
         self.output_lock = threading.Lock()   # see DevHTTPServer.output_lock
         # Parsed episodes and compiled templates, kept between builds.
-        self.session = BuildSession(commit_lock=self.output_lock)
+        self.session = BuildSession(commit_lock=self.output_lock, persist_manifest=False)
+        self._builds_since_collect = 0
         self._good = False
         self._outcome = threading.Condition()
         self._threads: list[threading.Thread] = []
@@ -143,12 +148,27 @@ class DevServer:
         pages = frozenset() if result.up_to_date else reload_scope(result.changed)
         self.hub.publish_success(css_only=bool(changes and changes.css_only), pages=pages)
         self._record(outcome)
+        self._settle_memory()
         what = "Built" if changes is None else "Rebuilt"
         written = "no output changed" if result.up_to_date else \
             f"{len(result.changed)} output files changed"
         self.report(f"{what} {result.episodes} episodes in {outcome.seconds * 1000:.0f} ms, "
                     f"{written}" + _changed_note(changes, self.root))
         return outcome
+
+    def _settle_memory(self) -> None:
+        """Keep the garbage collector from walking the whole parsed site on every rebuild.
+
+        What the session holds lives for the whole session: frozen, the collector
+        skips it. Every COLLECT_EVERY builds the garbage of earlier ones is collected,
+        after the pages were told to reload.
+        """
+        self._builds_since_collect += 1
+        if self._builds_since_collect >= COLLECT_EVERY:
+            gc.unfreeze()
+            gc.collect()
+            self._builds_since_collect = 0
+        gc.freeze()
 
     def _failed(self, changes: ChangeSet | None, started: float,
                 problems: tuple[Problem, ...]) -> Outcome:
