@@ -79,8 +79,9 @@ def _load_site(config: SiteConfig, options: BuildOptions, problems: Problems,
                store: EpisodeStore | None) -> Site:
     if problems.errors:  # without a valid config, episodes would only add noise
         return Site(config, ())
-    if store is not None and _can_fork():
-        store.preload(sorted((config.content_path / "episodes").glob("*.md")), config, _cpus())
+    if store is not None and _can_fork() and not store.entries:  # a cold start
+        files = sorted((config.content_path / "episodes").glob("*.md"), key=lambda p: p.name)
+        store.preload(files, config, _cpus())
     episodes = load_episodes(config, problems, include_drafts=options.drafts,
                              loader=store.load if store is not None else None)
     return Site(config, episodes)

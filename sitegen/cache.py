@@ -68,12 +68,11 @@ def is_racy(sig: Signature | None, recorded_ns: int) -> bool:
 
 def digest(*parts: object) -> str:
     """A SHA-256 over the parts, each length-prefixed so ("ab","c") != ("a","bc")."""
-    h = hashlib.sha256()
+    chunks = []
     for part in parts:
         data = part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass")
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h.hexdigest()
+        chunks += (len(data).to_bytes(8, "little"), data)
+    return hashlib.sha256(b"".join(chunks)).hexdigest()
 
 
 @lru_cache(maxsize=1)
@@ -103,20 +102,27 @@ def folder_fingerprint(folders: Iterable[Path]) -> str:
     return digest(*parts)
 
 
+def kept_on(obj: Any, name: str, produce: Callable[[], Any]) -> Any:
+    """`produce()`, computed once per object: for frozen model objects, which never change."""
+    found = obj.__dict__.get(name, _MISSING)
+    if found is _MISSING:
+        found = produce()
+        object.__setattr__(obj, name, found)
+    return found
+
+
 def config_fingerprint(config: SiteConfig) -> str:
-    return digest(repr(config), code_fingerprint())
+    # Asked for once per episode file; a SiteConfig never changes, so it is kept on it
+    # (with the code it was made by, should the config ever come back from a pickle).
+    code = code_fingerprint()
+    return kept_on(config, f"_fingerprint_{code[:16]}", lambda: digest(repr(config), code))
 
 
 def episode_fingerprint(episode: Episode) -> str:
     """Everything an episode is made of besides the site config (keyed separately)."""
-    # Asked for by every file made from the episode; an Episode never changes, so its
-    # fingerprint is kept on it.
-    found = episode.__dict__.get("_fingerprint")
-    if found is None:
-        found = digest(episode.digest, episode.source, episode.slug, repr(episode.audio),
-                       episode.draft)
-        object.__setattr__(episode, "_fingerprint", found)
-    return found
+    # Asked for by every file made from the episode: kept on it.
+    return kept_on(episode, "_fingerprint", lambda: digest(
+        episode.digest, episode.source, episode.slug, repr(episode.audio), episode.draft))
 
 
 # --- sealing -----------------------------------------------------------------
@@ -207,6 +213,7 @@ class EpisodeStore:
         self.used: set[str] = set()
         self.dirty: set[str] = set()
         self.parsed = 0
+        self.pruned = False   # files of episodes deleted before this process started
 
     def _file(self, path: str) -> Path:
         assert self.folder is not None
@@ -348,7 +355,9 @@ class EpisodeStore:
             for key in self.dirty:
                 data = pickle.dumps(self.entries[key], protocol=pickle.HIGHEST_PROTOCOL)
                 write_atomic(self._file(key), seal(data))
-            self._prune()
+            if not self.pruned:  # later deletions are unlinked above, as they happen
+                self._prune()
+                self.pruned = True
         self.dirty.clear()
         self.used.clear()
 

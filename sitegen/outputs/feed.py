@@ -18,6 +18,7 @@ from urllib.parse import quote, urljoin
 from feedgen.feed import FeedGenerator
 from lxml.etree import CDATA
 
+from sitegen.cache import kept_on
 from sitegen.errors import BuildError, Problem, Problems
 from sitegen.model import Episode, Site, SiteConfig, Speaker
 from sitegen.output import Staging
@@ -146,7 +147,11 @@ def xml_problems(site: Site) -> list[Problem]:
             problems.error(f"{key} contains {bad}, which a feed cannot carry", source,
                            key_line(source, key), hint)
     for episode in feed_episodes(site):
-        for what, text, where in _episode_texts(episode):
+        texts = _episode_texts(episode)
+        if kept_on(episode, "_xml_clean", lambda: not _NOT_XML.search(
+                "\n".join([episode.notes, *(t for _, t, _ in texts)]))):
+            continue  # the common case, in one search
+        for what, text, where in texts:
             bad = _bad_character(text)
             if bad:
                 line = key_line(episode.source, where) if isinstance(where, str) else where

@@ -13,9 +13,10 @@ import multiprocessing
 import os
 import threading
 from dataclasses import fields, is_dataclass
+from functools import lru_cache
 from typing import Any, Callable, Iterator
 
-from sitegen.cache import episode_fingerprint
+from sitegen.cache import digest, episode_fingerprint, kept_on
 from sitegen.errors import SitegenError
 from sitegen.model import Episode, Site
 from sitegen.output import Staging
@@ -52,11 +53,21 @@ def episode_path(episode: Episode) -> str:
 
 
 def episode_dependencies(site: Site, index: int) -> list[object]:
-    """An episode page shows its episode and links its newer and older neighbours."""
+    """An episode page shows its episode and links its newer and older neighbours
+    (by what a link to an episode shows: `card`), so editing one transcript does not
+    re-render the pages beside it."""
     episodes = site.episodes
-    newer = episodes[index - 1] if index > 0 else None
-    older = episodes[index + 1] if index + 1 < len(episodes) else None
+    newer = card(episodes[index - 1]) if index > 0 else None
+    older = card(episodes[index + 1]) if index + 1 < len(episodes) else None
     return ["episode.html", episodes[index], newer, older]
+
+
+def card(episode: Episode) -> str:
+    """What a link to an episode may show: everything but its notes and transcript."""
+    return kept_on(episode, "_card", lambda: digest(
+        episode.slug, episode.title, episode.date, episode.summary, episode.number,
+        episode.season, episode.duration, episode.image, episode.draft, episode.audio,
+        episode.speakers))
 
 
 def write_pages(site: Site, renderer: Renderer, staging: Staging) -> None:
@@ -135,6 +146,13 @@ def _render_chunk(jobs: list[tuple[int, str]]) -> str:
     return ""
 
 
+@lru_cache(maxsize=None)
+def _holds_episodes(cls: type) -> bool:
+    """Whether a dataclass may hold an Episode, whose repr is no fingerprint."""
+    return cls is Episode or any("Episode" in str(f.type) or "Any" in str(f.type)
+                                 or "object" in str(f.type) for f in fields(cls))
+
+
 def context_fingerprinter() -> Callable[[Any], str]:
     """A function giving a stable text for a page context; episodes by fingerprint.
 
@@ -162,10 +180,13 @@ def context_fingerprinter() -> Callable[[Any], str]:
                 yield from walk(item)
             yield "]"
         elif is_dataclass(value) and not isinstance(value, type):
-            yield type(value).__name__
-            for item in fields(value):
-                yield from walk(getattr(value, item.name))
-            yield ")"
+            if _holds_episodes(type(value)):
+                yield type(value).__name__
+                for item in fields(value):
+                    yield from walk(getattr(value, item.name))
+                yield ")"
+            else:  # a frozen record of plain values (Speaker, SpeakerStyle...)
+                yield repr(value)
         else:
             yield f"{type(value).__name__}:{value!r}"
 

@@ -453,7 +453,7 @@ def load_episodes(config: SiteConfig, problems: Problems, include_drafts: bool =
                        hint="create content/episodes/ or run `sitegen new \"Title\"`")
         return ()
     episodes: list[Episode] = []
-    for path in sorted(folder.glob("*.md")):
+    for path in sorted(folder.glob("*.md"), key=lambda p: p.name):
         if path.name.startswith("."):  # editors' lock and temporary files
             continue
         if path.is_symlink() and not _inside(path, config.root):
