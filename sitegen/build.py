@@ -128,7 +128,7 @@ def build(options: BuildOptions, progress: Callable[[str], None] | None = None,
     inputs_ns = time.time_ns()
     inputs, racy = _inputs(options, root, target, manifest)
     if not problems.errors and manifest is not None and not racy \
-            and _unchanged(inputs, target, manifest):
+            and _unchanged(inputs, target, manifest, verify=not _remembered(session, manifest)):
         return _up_to_date(options, session, manifest, started)
     site = _load_site(config, options, problems, session.episodes)
     problems.raise_if_errors(options.strict)
@@ -142,7 +142,7 @@ def build(options: BuildOptions, progress: Callable[[str], None] | None = None,
     staging = Staging(target, manifest.files if manifest else None, scope, session.memos,
                       manifest.groups if manifest else None)
     # This process wrote the output it remembers: no need to stat it file by file.
-    staging.verify = session.manifests.get(str(target)) is not manifest or manifest is None
+    staging.verify = not _remembered(session, manifest)
     staging.commit_lock = session.commit_lock
     staging.resident = session.resident
     try:
@@ -269,6 +269,11 @@ def _take_phases(order: list[OutputPhase], next_phase: Any, site: Site, renderer
             raise
 
 
+def _remembered(session: BuildSession, manifest: Manifest | None) -> bool:
+    """Whether `manifest` is this session's own record of the output it wrote."""
+    return manifest is not None and session.manifests.get(manifest.target) is manifest
+
+
 def _previous_manifest(session: BuildSession, cache_root: Path, target: Path) -> Manifest | None:
     manifest = session.manifests.get(str(target))
     return manifest if manifest is not None else load_manifest(cache_root, target)
@@ -285,11 +290,17 @@ def _inputs(options: BuildOptions, root: Path, target: Path,
                               manifest.recorded_ns if manifest else 0)
 
 
-def _unchanged(inputs: str, target: Path, manifest: Manifest) -> bool:
-    """Nothing to do: same inputs as the last build, whose output is still intact."""
-    if inputs != manifest.inputs or published_files(target) != set(manifest.files):
+def _unchanged(inputs: str, target: Path, manifest: Manifest, verify: bool = True) -> bool:
+    """Nothing to do: same inputs as the last build, whose output is still intact
+    (taken on trust, without `verify`, when this process wrote it)."""
+    if inputs != manifest.inputs:
         return False
-    return all(record.matches(target / rel) for rel, record in manifest.files.items())
+    if not verify:
+        return True
+    if published_files(target) != set(manifest.files):
+        return False
+    folder = str(target)
+    return all(record.matches(os.path.join(folder, rel)) for rel, record in manifest.files.items())
 
 
 def _up_to_date(options: BuildOptions, session: BuildSession, manifest: Manifest,
