@@ -4,6 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sitegen.config import APPLE_CATEGORIES, SITE_FIELDS, load_config
 from sitegen.errors import Problems
@@ -245,3 +247,23 @@ def test_documented_site_yaml_example_loads(tmp_path: Path) -> None:
     assert problems.items == [], [p.format() for p in problems.items]
     assert config.categories == (("Technology",), ("Science", "Physics"))
     assert [p.role for p in config.people] == ["host", "host", "guest"]
+
+
+_YAML_BITS = st.sampled_from([
+    "title: T\n", "description: D\n", "base_url: https://example.org/\n", "language: en\n",
+    "categories: [Technology]\n", "categories: [Nope]\n", "explicit: maybe\n", "people:\n",
+    "  a: {name: A, role: host}\n", "  b: [1, 2]\n", "owner: {name: O, email: x}\n",
+    "episodes_per_page: -3\n", "theme: ../../etc\n", "- \n", ": :\n", "&a [*a]\n", "\t\n",
+    "artwork: /etc/passwd\n", "funding: [{url: 'javascript:x', title: y}]\n", "{\n", "'\n",
+])
+
+
+@given(st.lists(st.one_of(_YAML_BITS, st.text(max_size=40)), max_size=12))
+def test_any_site_yaml_gives_a_config_or_located_errors(tmp_path_factory, parts) -> None:
+    """Whatever site.yaml holds, load_config returns; every error names site.yaml."""
+    folder = tmp_path_factory.mktemp("fuzz")
+    config, problems = load(folder, MINIMAL + "".join(parts))
+    assert isinstance(config, SiteConfig)
+    for problem in problems.errors:
+        assert problem.path is not None and problem.path.name == "site.yaml", problem
+        assert problem.message
