@@ -135,8 +135,9 @@ def read_text(path: Path, problems: Problems) -> str | None:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            problems.error(f"file is {size // 2**20} MB; the limit is "
-                           f"{MAX_FILE_BYTES // 2**20} MB", path)
+            problems.error(f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes "
+                           f"({MAX_FILE_BYTES // 2**20} MB)", path,
+                           hint="split the episode, or move what is not transcript out of it")
             return None
         data = path.read_bytes()
     except OSError as exc:
