@@ -236,12 +236,17 @@ def channel_hosts(site: Site) -> tuple[Speaker, ...]:
     return hosts or tuple(s for s in site.speakers() if s.is_host)
 
 
-def _channel(site: Site) -> FeedGenerator:
-    config = site.config
+def _feed_generator() -> FeedGenerator:
     fg = FeedGenerator()
     fg.load_extension("podcast")
     fg.register_extension("podcastindex", PodcastIndexExtension, PodcastIndexEntryExtension)
     fg.register_extension("apple", AppleExtension, AppleEntryExtension)
+    return fg
+
+
+def _channel(site: Site) -> FeedGenerator:
+    config = site.config
+    fg = _feed_generator()
     fg.title(config.title)
     fg.description(config.description)
     # feedgen's RSS <link> is the last link() given, so the self link goes first
@@ -372,10 +377,7 @@ def episode_item_xml(site: Site, episode: Episode, notes: str) -> bytes:
 
 def _item_channel() -> FeedGenerator:
     """A channel with our extensions and nothing else: a frame to serialise one item in."""
-    fg = FeedGenerator()
-    fg.load_extension("podcast")
-    fg.register_extension("podcastindex", PodcastIndexExtension, PodcastIndexEntryExtension)
-    fg.register_extension("apple", AppleExtension, AppleEntryExtension)
+    fg = _feed_generator()
     fg.title("-")
     fg.link(href="https://example.invalid/")
     fg.description("-")
