@@ -18,7 +18,7 @@ def _site_args(parser: argparse.ArgumentParser) -> None:
                         help="the site folder holding site.yaml (default: here)")
 
 
-def make_parser() -> argparse.ArgumentParser:
+def make_parser(extra_commands: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sitegen", description=__doc__)
     parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
@@ -42,8 +42,9 @@ def make_parser() -> argparse.ArgumentParser:
     new.add_argument("title", help="the episode's title")
     new.add_argument("--date", help="publication date, YYYY-MM-DD (default: today)")
 
-    from sitegen import commands as extra
-    extra.register(commands)
+    if extra_commands:  # serve and import load their modules: not for every build
+        from sitegen import commands as extra
+        extra.register(commands)
     return parser
 
 
@@ -81,7 +82,7 @@ def run_build(args: argparse.Namespace) -> int:
     report(result.warnings, args.site)
     if sys.stderr.isatty():
         print("\r\033[K", end="", file=sys.stderr)
-    episodes = len(result.site.episodes)
+    episodes = result.episodes
     print(f"Built {episodes} episode{'s' * (episodes != 1)}, {result.pages} pages, "
           f"{result.files} files into {result.output} in {result.seconds:.2f} s")
     return 0
@@ -113,7 +114,9 @@ HANDLERS = {"build": run_build, "check": run_check, "new": run_new}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = make_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = make_parser(extra_commands=command not in HANDLERS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
