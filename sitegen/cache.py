@@ -462,13 +462,13 @@ class Manifest:
     episodes: int = 0
     warnings: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)   # seconds per phase
-    groups: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # Staging's
+    groups: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # Staging's
 
     def to_bytes(self) -> bytes:
         data = {
             "target": self.target, "inputs": self.inputs, "recorded_ns": self.recorded_ns,
             "episodes": self.episodes, "timings": self.timings,
-            "groups": {name: [key, list(files)] for name, (key, files) in self.groups.items()},
+            "groups": self.groups,
             "files": {rel: [r.key, r.size, r.mtime_ns, r.inode] for rel, r in self.files.items()},
             "warnings": [[p.message, str(p.path) if p.path else None, p.line, p.hint,
                           p.severity] for p in self.warnings],
@@ -483,7 +483,7 @@ class Manifest:
         warnings = [Problem(m, Path(p) if p else None, line, hint, sev)
                     for m, p, line, hint, sev in raw["warnings"]]
         timings = {str(k): float(v) for k, v in raw["timings"].items()}
-        groups = {str(name): (str(key), tuple(map(str, rels)))
+        groups = {str(name): (str(key), [str(rel) for rel in rels])
                   for name, (key, rels) in raw.get("groups", {}).items()}
         return cls(str(raw["target"]), files, str(raw["inputs"]), int(raw["recorded_ns"]),
                    int(raw["episodes"]), warnings, timings, groups)

@@ -77,7 +77,7 @@ class Staging:
 
     def __init__(self, target: Path, previous: dict[str, FileRecord] | None = None,
                  scope: str = "", memos: MemoStore | None = None,
-                 previous_groups: dict[str, tuple[str, tuple[str, ...]]] | None = None):
+                 previous_groups: dict[str, tuple[str, list[str]]] | None = None):
         self.target = target.resolve()
         self.target.parent.mkdir(parents=True, exist_ok=True)
         recover(self.target)
@@ -88,8 +88,7 @@ class Staging:
         self.previous = previous or {}
         self.previous_groups = previous_groups or {}
         # groups of files made from one input (an episode's transcripts...): name -> key, files
-        self.groups: dict[str, tuple[str, tuple[str, ...]]] = {}
-        self._filling: dict[str, list[str]] = {}
+        self.groups: dict[str, tuple[str, list[str]]] = {}
         # False when `previous` is this process's own record of the output (a dev server
         # session): kept files are then not stat'ed one by one, nor the folder walked.
         self.verify = True
@@ -128,9 +127,7 @@ class Staging:
         with open(self.path(rel, key), "wb") as handle:
             handle.write(payload)
         if group is not None:
-            files = self._filling[group]
-            files.append(safe_relpath(rel))
-            self.groups[group] = (self.groups[group][0], tuple(files))
+            self.groups[group][1].append(safe_relpath(rel))
 
     def link(self, rel: str, source: Path) -> None:
         """Publish an existing file (audio, a cached page): hard link, else copy."""
@@ -180,8 +177,7 @@ class Staging:
 
     def start_group(self, group: str, key: str) -> None:
         """Files written with `group=` from now on are the group made from `key`."""
-        self._filling[group] = []
-        self.groups[group] = (key, ())
+        self.groups[group] = (key, [])
 
     def cached(self, rel: str, depends_on: Iterable[object],
                produce: Callable[[], str | bytes]) -> bool:

@@ -6,7 +6,6 @@ dialog opened) and that the payload text is shown as text.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess

@@ -27,7 +27,6 @@ import re
 import unicodedata
 import zlib
 from array import array
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Iterable
@@ -254,13 +253,21 @@ def text_path(slug: str, version: str, chunk: int) -> str:
     return f"t/{slug}/{version}.{chunk}.json"
 
 
-def _local_postings(records: Iterable[Record]) -> dict[bytes, list[int]]:
+def _postings(records: Iterable[Record]) -> dict[bytes, array]:
     """term -> the numbers of the records (counted from 0) it occurs in."""
-    postings: dict[bytes, list[int]] = defaultdict(list)
+    postings: dict[bytes, array] = {}
     for number, record in enumerate(records):
         for term in term_set(record.text):
-            postings[term].append(number)
+            ids = postings.get(term)
+            if ids is None:
+                ids = postings[term] = array("i")
+            ids.append(number)
     return postings
+
+
+def _layout(entries: list[EpisodeEntry]) -> list[tuple[str, int]]:
+    """What record ids depend on: the episodes in order and their record counts."""
+    return [(entry.episode.slug, len(entry.records)) for entry in entries]
 
 
 @dataclass(frozen=True)
@@ -280,8 +287,8 @@ class IndexState:
     segment around it.
     """
 
-    def __init__(self) -> None:
-        self.layout: list[tuple[str, int]] = []          # (slug, records) per episode
+    def __init__(self, scope: str = "") -> None:
+        self.scope = scope                               # the build scope it was made in
         self.entries: list[EpisodeEntry] = []
         self.postings: dict[str, array] = {}
         self.order: list[str] = []                       # the terms in JavaScript order
@@ -292,27 +299,16 @@ class IndexState:
         self.first_keys: list[bytes] = [b""]
         self.segments: dict[str, tuple[tuple[_Shard, ...], tuple[tuple[str, bytes], ...]]] = {}
         self.own: dict[str, tuple[str, bytes]] = {}      # own-file postings: path, payload
-        self.scope = ""                                  # the build scope it was made in
 
     def update(self, entries: list[EpisodeEntry]) -> None:
-        layout = [(e.episode.slug, len(e.records)) for e in entries]
-        if layout != self.layout or not self.entries:
+        if not self.entries or _layout(entries) != _layout(self.entries):
             self._rebuild(entries)
         else:
             self._patch(entries)
-        self.layout, self.entries = layout, entries
+        self.entries = entries
 
     def _rebuild(self, entries: list[EpisodeEntry]) -> None:
-        postings: dict[bytes, array] = {}
-        record_id = 0
-        for entry in entries:
-            for record in entry.records:
-                for term in term_set(record.text):
-                    ids = postings.get(term)
-                    if ids is None:
-                        ids = postings[term] = array("i")
-                    ids.append(record_id)
-                record_id += 1
+        postings = _postings(record for entry in entries for record in entry.records)
         self.postings = {term.decode(): ids for term, ids in postings.items()}
         self.order = sorted(self.postings, key=_js_order)
         self.keys = [_js_order(term) for term in self.order]
@@ -323,10 +319,10 @@ class IndexState:
         offset = 0
         for old, new in zip(self.entries, entries):
             if old.version != new.version:
-                before, after = _local_postings(old.records), _local_postings(new.records)
+                before, after = _postings(old.records), _postings(new.records)
                 for term in before.keys() | after.keys():
-                    ids = after.get(term, [])
-                    if before.get(term, []) != ids:
+                    ids = after.get(term, array("i"))
+                    if before.get(term) != ids:
                         self._replace(term.decode(), offset, len(new.records),
                                       [offset + number for number in ids])
             offset += len(new.records)
@@ -350,7 +346,7 @@ class IndexState:
             at = bisect.bisect_left(self.keys, _js_order(term))
             del self.keys[at], self.order[at]
 
-    def _entry(self, term: str, own: list[tuple[str, bytes]]) -> list:
+    def _term_entry(self, term: str, own: list[tuple[str, bytes]]) -> list:
         """The shard entry of `term`: [count, postings] or [count, None, file]."""
         dirty = self.dirty is None or term in self.dirty
         encoded = self.encoded.get(term) if not dirty else None
@@ -431,7 +427,7 @@ class IndexState:
             if current and size >= SHARD_BYTES:
                 shards.append(_shard(current))
                 current, size = {}, 0
-            entry = current[term] = self._entry(term, own)
+            entry = current[term] = self._term_entry(term, own)
             size += len(term) + len(entry[1] or entry[2]) + 16
         if current:
             shards.append(_shard(current))
@@ -473,8 +469,7 @@ def write_search_index(site: Site, renderer: Renderer, staging: Staging) -> None
     # The dev server keeps the postings between builds and patches them (IndexState).
     state = staging.resident.get("search-index")
     if not isinstance(state, IndexState) or state.scope != staging.scope:
-        state = staging.resident["search-index"] = IndexState()
-        state.scope = staging.scope
+        state = staging.resident["search-index"] = IndexState(staging.scope)
     files = index_files(site, entry, state, text=False)
     for made in state.entries:
         # An episode's text files are named by their version: one check keeps them all.

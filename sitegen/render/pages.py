@@ -34,13 +34,13 @@ def speaker_url(speaker: Speaker) -> str:
     return f"speakers/{speaker.slug}/"
 
 
-def home_url(page: int) -> str:
-    return "" if page == 1 else f"page/{page}/"
-
-
 def paged_url(first: str, page: int) -> str:
     """Page `page` of a list whose first page is at `first` (`""` is the home page)."""
     return first if page == 1 else f"{first}page/{page}/"
+
+
+def home_url(page: int) -> str:
+    return paged_url("", page)
 
 
 def paginate(episodes: tuple[Episode, ...], per_page: int, first: str

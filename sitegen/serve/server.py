@@ -16,7 +16,6 @@ import select
 import socket
 import stat
 import threading
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, ContextManager
