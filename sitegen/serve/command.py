@@ -38,7 +38,9 @@ def run_serve(args: argparse.Namespace) -> int:
     options = ServeOptions(site_dir=args.site, bind=args.bind, port=args.port,
                            poll=args.poll, drafts=args.drafts)
     server = DevServer(options, report=lambda text: print(text, file=sys.stderr, flush=True))
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    # SIGINT too: a shell script's background job starts with it ignored, and then
+    # Ctrl-C (or `kill -INT`) would not stop the server.
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         url = server.start()
         print(f"Serving {url} (Ctrl-C to stop)", flush=True)
@@ -47,7 +49,8 @@ def run_serve(args: argparse.Namespace) -> int:
         server.stop()
         print("Stopped.", file=sys.stderr)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 0
 
 
