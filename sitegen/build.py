@@ -173,9 +173,17 @@ def _small_change(session: BuildSession) -> bool:
         and session.episodes.parsed <= SMALL_CHANGE
 
 
-# Expected share of a cold build, to start the long phases first when none was timed.
-PHASE_PRIOR = {"write_transcripts": 4.0, "write_pages": 3.0, "write_search_index": 3.0,
-               "write_feed": 1.0}
+# Expected share of a cold build, to start the long phases first when none was timed
+# (a phase in parts, `name:k/n`, expects its share).
+PHASE_PRIOR = {"write_transcripts": 20.0, "write_episode_pages": 8.0,
+               "write_search_index": 11.0, "write_feed": 1.0, "write_list_pages": 0.5}
+
+
+def _expected(name: str, timings: dict[str, float]) -> float:
+    if name in timings:
+        return timings[name]
+    phase, _, share = name.partition(":")
+    return PHASE_PRIOR.get(phase, 0.0) / int(share.split("/")[1] if share else 1)
 
 
 def run_phases(phases: list[OutputPhase], site: Site, renderer: "Renderer", staging: Staging,
@@ -186,8 +194,7 @@ def run_phases(phases: list[OutputPhase], site: Site, renderer: "Renderer", stag
     Phases write disjoint files through `staging`; the child sends back what it
     wrote. Longest-first (by the last build's timings) keeps both processes busy.
     """
-    order = sorted(phases, key=lambda ph: -timings.get(ph.__name__,
-                                                       PHASE_PRIOR.get(ph.__name__, 0.0)))
+    order = sorted(phases, key=lambda ph: -_expected(ph.__name__, timings))
     if len(order) < 2 or not parallel or not _can_fork():
         return {ph.__name__: _run_phase(ph, site, renderer, staging, progress) for ph in order}
     return _run_phases_forked(order, site, renderer, staging, progress)

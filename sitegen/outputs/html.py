@@ -70,13 +70,19 @@ def card(episode: Episode) -> str:
         episode.speakers))
 
 
-def write_pages(site: Site, renderer: Renderer, staging: Staging) -> None:
+def write_list_pages(site: Site, renderer: Renderer, staging: Staging) -> None:
+    """Home, archive, speaker, search and 404 pages."""
     fingerprint = context_fingerprinter()
     for page in list_pages(site, renderer):
         staging.cached(page.path, [page.template, page.url, fingerprint(page.context)],
                        lambda page=page: renderer.render(page))
+
+
+def write_episode_pages(site: Site, renderer: Renderer, staging: Staging,
+                        part: slice = slice(None)) -> None:
     todo: list[tuple[int, str, str]] = []
-    for index, episode in enumerate(site.episodes):
+    for index in range(len(site.episodes))[part]:
+        episode = site.episodes[index]
         rel = episode_path(episode)
         key = staging.key(rel, episode_dependencies(site, index))
         if not staging.reuse(rel, key):

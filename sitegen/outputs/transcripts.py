@@ -11,9 +11,9 @@ import html
 import json
 import logging
 import re
-from dataclasses import dataclass
+from bisect import bisect_right
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable, NamedTuple
 
 from sitegen.model import Episode, Site
 from sitegen.output import Staging
@@ -25,7 +25,6 @@ from sitegen.timecodes import format_clock, format_cue, format_seconds
 log = logging.getLogger(__name__)
 
 MAX_LINE = 65
-MAX_LINES = 2
 MIN_FIRST_LINE = 20
 
 MIME_TYPES = {
@@ -37,15 +36,11 @@ MIME_TYPES = {
 CHAPTERS_MIME = "application/json+chapters"
 _INLINE_MARKUP = re.compile(r"[*_`\[\]\\~&<]|https?://")
 _ESCAPED = re.compile(r"[&<>]")
-_SENTENCE_CHARS = frozenset(".!?…")
-_CLOSERS = frozenset("\"'”’)]")
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 # Spreading a long sentence over cues: how far past the average a cue may run.
 BALANCE_SLACK = 8
 
 
-@dataclass(frozen=True)
-class Cue:
+class Cue(NamedTuple):   # a tuple: an hour of speech makes about 900 of them
     start: float
     end: float
     speaker: str           # the speaker's display name
@@ -100,12 +95,22 @@ def text_width(text: str) -> int:
     return len(text) + 4 * text.count("&") + 3 * (text.count("<") + text.count(">"))
 
 
-def _words(text: str, width: int) -> list[str]:
-    """Words of `text`; a word wider than `width` is cut so every line can fit."""
-    words = text.split()
-    measure = text_width if _ESCAPED.search(text) else len
-    if measure is len and max(map(len, words), default=0) <= width:
-        return words
+@lru_cache(maxsize=None)
+def _wider_than(width: int) -> re.Pattern[str]:
+    return re.compile(f"[^ ]{{{width + 1}}}")
+
+
+def _written(text: str, width: int) -> str:
+    """`text` as written in a VTT cue: one space between words, a word wider than
+    `width` cut so every line can fit, & < > as entities."""
+    text = " ".join(text.split())
+    escaped = _ESCAPED.search(text) is not None
+    if escaped or _wider_than(width).search(text):
+        text = " ".join(_cut_words(text.split(), text_width if escaped else len, width))
+    return _vtt_escape(text) if escaped else text
+
+
+def _cut_words(words: list[str], measure: Callable[[str], int], width: int) -> list[str]:
     result: list[str] = []
     for word in words:
         while measure(word) > width:
@@ -119,99 +124,83 @@ def _words(text: str, width: int) -> list[str]:
     return result
 
 
-def _sentences(words: list[str]) -> list[tuple[int, int]]:
-    """(start, end) word indices of each sentence."""
-    spans = []
-    start = 0
-    for index, word in enumerate(words):
-        if word[-1] in _SENTENCE_CHARS or (word[-1] in _CLOSERS and _SENTENCE_END.search(word)):
-            spans.append((start, index + 1))
-            start = index + 1
-    if start < len(words):
-        spans.append((start, len(words)))
-    return spans
+# A sentence ends at a word ending in . ! ? or …, perhaps followed by closing quotes.
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?= |\Z)")
+
+# The splitter below works on offsets into the text as written in VTT (one space
+# between words, & < > as entities), so a line's width is its length and a greedy
+# line break is one `rfind` instead of a loop over words.
+Lines = list[tuple[int, int]]   # a cue: its lines, each a [start, end) range of the text
 
 
-def _advance(widths: list[int], start: int, end: int, lines_done: int, used: int,
-             first_width: int) -> tuple[int, int] | None:
-    """Put words [start, end) into a cue with `lines_done` full lines and `used`
-    characters on the line being filled: the new (lines_done, used), or None when
-    they would not all fit in the cue."""
-    for index in range(start, end):
-        width = widths[index]
-        room = first_width if lines_done == 0 else MAX_LINE
-        if used == 0:
-            used = width
-        elif used + 1 + width <= room:
-            used += 1 + width
-        else:
-            lines_done += 1
-            if lines_done == MAX_LINES:
-                return None
-            used = width
-    return lines_done, used
+def _cue(text: str, start: int, limit: int, first_width: int, budget: int | None = None
+         ) -> Lines:
+    """The lines of one cue filled greedily from `start`; with `budget`, the cue also
+    holds no more than `budget` characters (but always its first word)."""
+    if budget is not None and limit - start > budget:
+        cut = text.rfind(" ", start, start + budget + 1)
+        if cut <= start:   # the first word alone is over budget
+            cut = text.find(" ", start, limit)
+        limit = limit if cut < 0 else cut
+    if limit - start <= first_width:
+        return [(start, limit)]
+    # the first line ends at its last space within reach; words are never wider
+    end = text.rfind(" ", start, start + first_width + 1)
+    if limit - end - 1 <= MAX_LINE:
+        return [(start, end), (end + 1, limit)]
+    return [(start, end), (end + 1, text.rfind(" ", end + 1, end + MAX_LINE + 2))]
 
 
-Lines = list[tuple[int, int]]   # a cue: its lines, each a [start, end) range of words
-
-
-def _fill(widths: list[int], start: int, end: int, first_width: int,
+def _fill(text: str, start: int, end: int, first_width: int,
           budget: int | None = None) -> list[Lines]:
-    """Words [start, end) as cues, filling lines greedily; with `budget`, a cue also
-    ends before it would hold more than `budget` characters."""
+    """[start, end) of the text as cues, filling lines greedily."""
     cues: list[Lines] = []
-    lines: Lines = []
-    line_start, used, total = start, widths[start], widths[start]
-    for index in range(start + 1, end):
-        width = widths[index]
-        room = first_width if not lines else MAX_LINE
-        if budget is not None and total + 1 + width > budget:
-            cues.append(lines + [(line_start, index)])
-            lines, line_start, used, total = [], index, width, width
-        elif used + 1 + width <= room:
-            used += 1 + width
-            total += 1 + width
-        elif len(lines) + 1 < MAX_LINES:
-            lines.append((line_start, index))
-            line_start, used, total = index, width, total + 1 + width
-        else:
-            cues.append(lines + [(line_start, index)])
-            lines, line_start, used, total = [], index, width, width
-    cues.append(lines + [(line_start, end)])
-    return cues
+    while True:
+        cues.append(_cue(text, start, end, first_width, budget))
+        reached = cues[-1][-1][1]
+        if reached >= end:
+            return cues
+        start = reached + 1
 
 
-def _balanced(widths: list[int], start: int, end: int, first_width: int) -> list[Lines]:
+def _balanced(text: str, start: int, end: int, first_width: int) -> list[Lines]:
     """A sentence too long for one cue, spread evenly over as many cues as greedy
     filling needs, so it does not end in a cue of one or two words."""
-    greedy = _fill(widths, start, end, first_width)
+    greedy = _fill(text, start, end, first_width)
     if len(greedy) < 2:
         return greedy
-    total = sum(widths[start:end]) + (end - start - 1)
-    budget = -(-total // len(greedy)) + BALANCE_SLACK
-    even = _fill(widths, start, end, first_width, budget)
+    budget = -(-(end - start) // len(greedy)) + BALANCE_SLACK
+    even = _fill(text, start, end, first_width, budget)
     return even if len(even) == len(greedy) else greedy
 
 
-def _blocks(widths: list[int], words: list[str], first_width: int) -> list[tuple[int, int]]:
-    """Word ranges that become cues: whole sentences gathered while they fit in one
-    cue, and each sentence longer than a cue on its own."""
-    blocks: list[tuple[int, int]] = []
-    block: int | None = None
-    state: tuple[int, int] | None = None
-    for start, end in _sentences(words):
-        if block is not None and state is not None:
-            state = _advance(widths, start, end, *state, first_width)
-            if state is not None:
-                continue
-            blocks.append((block, start))
-        block, state = start, _advance(widths, start, end, 0, 0, first_width)
-        if state is None:
-            blocks.append((start, end))
-            block = None
-    if block is not None:
-        blocks.append((block, len(words)))
-    return blocks
+def _cues(text: str, first_width: int) -> list[Lines]:
+    """The cues of the text: whole sentences gathered while they fit in one cue, and
+    each sentence longer than a cue spread over several."""
+    ends = [match.end() for match in _SENTENCE_END.finditer(text)]
+    if not ends or ends[-1] != len(text):
+        ends.append(len(text))
+    cues: list[Lines] = []
+    start, index = 0, 0
+    while index < len(ends):
+        # Greedy filling never moves a break for words that come later, so every
+        # sentence ending within the cue filled from `start` fits in it.
+        lines = _cue(text, start, len(text), first_width)
+        fits = bisect_right(ends, lines[-1][1], index)
+        if fits > index:
+            end = ends[fits - 1]
+            cues.append([(a, min(b, end)) for a, b in lines if a < end])
+            index = fits
+        else:
+            end = ends[index]
+            cues += _balanced(text, start, end, first_width)
+            index += 1
+        start = end + 1
+    return cues
+
+
+def _unescape(line: str) -> str:
+    return line.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def split_lines(text: str, first_width: int) -> list[tuple[str, ...]]:
@@ -220,15 +209,12 @@ def split_lines(text: str, first_width: int) -> list[tuple[str, ...]]:
 
     Cues hold whole sentences where they can; a sentence longer than a cue is spread
     evenly over several."""
-    words = _words(text, first_width)
-    if not words:
+    written = _written(text, first_width)
+    if not written:
         return []
-    widths = [text_width(w) for w in words] if _ESCAPED.search(text) else list(map(len, words))
-    cues: list[tuple[str, ...]] = []
-    for start, end in _blocks(widths, words, first_width):
-        for lines in _balanced(widths, start, end, first_width):
-            cues.append(tuple(" ".join(words[a:b]) for a, b in lines))
-    return cues
+    escaped = "&" in written
+    cues = [tuple(written[a:b] for a, b in lines) for lines in _cues(written, first_width)]
+    return [tuple(map(_unescape, cue)) for cue in cues] if escaped else cues
 
 
 def _share_out(start_ms: int, end_ms: int, weights: list[int]) -> list[tuple[int, int]]:
@@ -276,9 +262,11 @@ def episode_cues(episode: Episode) -> list[Cue]:
     up to the next timestamp in order, so their cues follow each other instead of
     having no duration."""
     texts = [turn_plain_text(turn.paragraphs) for turn in episode.turns]
-    names = [episode.speaker(turn.speaker_id).name for turn in episode.turns]
-    pieces = [split_lines(text, max(MIN_FIRST_LINE, MAX_LINE - len(voice_tag(name))))
-              if text else [] for text, name in zip(texts, names)]
+    by_id = {speaker.id: speaker.name for speaker in episode.speakers}
+    names = [by_id[turn.speaker_id] for turn in episode.turns]
+    widths = {name: max(MIN_FIRST_LINE, MAX_LINE - len(voice_tag(name))) for name in by_id.values()}
+    pieces = [split_lines(text, widths[name]) if text else []
+              for text, name in zip(texts, names)]
     cues: list[Cue] = []
     for run in _same_start_runs(episode):
         weights = [sum(map(len, lines)) for i in run for lines in pieces[i]]
@@ -297,13 +285,24 @@ def _vtt_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _timings(cues: list[Cue], separator: str) -> list[str]:
+    """Each cue's `start --> end`; a cue starting where the last one ended reuses its stamp."""
+    timings = []
+    last_end, last_stamp = None, ""
+    for cue in cues:
+        start = last_stamp if cue.start == last_end else format_cue(cue.start, separator)
+        last_end, last_stamp = cue.end, format_cue(cue.end, separator)
+        timings.append(f"{start} --> {last_stamp}")
+    return timings
+
+
 def vtt(cues: list[Cue]) -> str:
     """WebVTT with a voice tag on every cue, so any cue shown alone names its speaker."""
+    tags = {name: voice_tag(name) for name in {cue.speaker for cue in cues}}
     blocks = ["WEBVTT"]
-    for cue in cues:
-        lines = [_vtt_escape(line) for line in cue.lines]
-        lines[0] = voice_tag(cue.speaker) + lines[0]
-        blocks.append(f"{format_cue(cue.start)} --> {format_cue(cue.end)}\n" + "\n".join(lines))
+    for cue, timing in zip(cues, _timings(cues, ".")):
+        text = _vtt_escape("\n".join(cue.lines))
+        blocks.append(f"{timing}\n{tags[cue.speaker]}{text}")
     return "\n\n".join(blocks) + "\n"
 
 
@@ -311,14 +310,14 @@ def srt(cues: list[Cue]) -> str:
     """SubRip: numbered cues, `Name:` where the speaker changes."""
     blocks = []
     previous = None
-    for number, cue in enumerate(cues, 1):
-        lines = list(cue.lines)
-        if cue.speaker != previous:
-            lines[0] = f"{cue.speaker}: {lines[0]}"
+    for number, (cue, timing) in enumerate(zip(cues, _timings(cues, ",")), 1):
+        label = f"{cue.speaker}: " if cue.speaker != previous else ""
         previous = cue.speaker
-        blocks.append(f"{number}\n{format_cue(cue.start, ',')} --> {format_cue(cue.end, ',')}\n"
-                      + "\n".join(lines))
+        blocks.append(f"{number}\n{timing}\n{label}" + "\n".join(cue.lines))
     return "\n\n".join(blocks) + "\n"
+
+
+_JSON_STRING = json.JSONEncoder(ensure_ascii=False)
 
 
 def _seconds(value: float) -> float | int:
@@ -328,10 +327,14 @@ def _seconds(value: float) -> float | int:
 
 def transcript_json(cues: list[Cue]) -> str:
     """Podcasting 2.0 JSON transcript: one segment per cue."""
-    # one segment a line: readable, and json's fast C encoder (indent= would not use it)
-    segments = ",\n".join(json.dumps(
-        {"speaker": cue.speaker, "startTime": _seconds(cue.start),
-         "endTime": _seconds(cue.end), "body": cue.text}, ensure_ascii=False) for cue in cues)
+    # One segment a line, as json.dumps would write it, but with the strings alone
+    # through the C encoder: a dumps() call per segment costs more than the rest.
+    string = _JSON_STRING.encode
+    speakers = {name: string(name) for name in {cue.speaker for cue in cues}}
+    segments = ",\n".join(
+        f'{{"speaker": {speakers[cue.speaker]}, "startTime": {_seconds(cue.start)}, '
+        f'"endTime": {_seconds(cue.end)}, "body": {string(" ".join(cue.lines))}}}'
+        for cue in cues)
     return f'{{"version": "1.0.0", "segments": [\n{segments}\n]}}\n'
 
 
@@ -382,9 +385,10 @@ def chapters_json(site: Site, episode: Episode) -> str:
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 
-def write_transcripts(site: Site, renderer: Renderer, staging: Staging) -> None:
+def write_transcripts(site: Site, renderer: Renderer, staging: Staging,
+                      part: slice = slice(None)) -> None:
     formats = site.config.transcript_formats
-    for episode in site.episodes:
+    for episode in site.episodes[part]:
         # An episode's files depend on it and the site config (in staging's scope):
         # unchanged episodes keep theirs (see sitegen/cache.py).
         group = f"transcripts:{episode.slug}"
