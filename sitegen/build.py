@@ -126,7 +126,7 @@ def build(options: BuildOptions, progress: Callable[[str], None] | None = None,
     target = _target(options, config)
     manifest = _previous_manifest(session, cache_root, target)
     inputs_ns = time.time_ns()
-    inputs, racy = _inputs(options, root, target, manifest)
+    inputs, racy = _inputs(options, root, [target, _target(BuildOptions(), config)], manifest)
     if not problems.errors and manifest is not None and not racy \
             and _unchanged(inputs, target, manifest, verify=not _remembered(session, manifest)):
         return _up_to_date(options, session, manifest, started)
@@ -286,14 +286,15 @@ def _previous_manifest(session: BuildSession, cache_root: Path, target: Path) ->
     return manifest if manifest is not None else load_manifest(cache_root, target)
 
 
-def _inputs(options: BuildOptions, root: Path, target: Path,
+def _inputs(options: BuildOptions, root: Path, outputs: list[Path],
             manifest: Manifest | None) -> tuple[str, bool]:
     """The state of every input (site folder files, built-in theme, code, options),
-    and whether a file changed too recently to trust its stat."""
+    and whether a file changed too recently to trust its stat. `outputs` (this
+    build's target first, then the configured output folder) are not inputs."""
     from sitegen.render.theme import builtin_theme_dir
-    extra = [code_fingerprint(), folder_fingerprint([builtin_theme_dir()]), target,
+    extra = [code_fingerprint(), folder_fingerprint([builtin_theme_dir()]), outputs[0],
              options.drafts, options.base_url, options.live_reload, options.strict]
-    return inputs_fingerprint(root, [target, root / CACHE_DIR], extra,
+    return inputs_fingerprint(root, [*outputs, root / CACHE_DIR], extra,
                               manifest.recorded_ns if manifest else 0)
 
 

@@ -28,6 +28,7 @@ MARKER = ".sitegen-output"
 # one by one (cheaper than linking every kept file into a new folder and deleting
 # the old one); more, and a whole new folder is swapped in.
 IN_PLACE_MIN = 200
+KNOWN_KEYS_MAX = 200_000   # forgotten past this many (stale ones pile up over edits)
 _RENAME_EXCHANGE = 2
 
 
@@ -140,8 +141,24 @@ class Staging:
 
     def key(self, rel: str, depends_on: Iterable[object]) -> str:
         """The key of `rel`: the build's scope plus what the file is made from."""
-        parts = [episode_fingerprint(p) if isinstance(p, Episode) else p for p in depends_on]
-        return digest(self.scope, rel, *parts)
+        parts = tuple(episode_fingerprint(p) if isinstance(p, Episode) else p
+                      for p in depends_on)
+        try:
+            return self._known_keys[rel, parts]
+        except KeyError:
+            found = self._known_keys[rel, parts] = digest(self.scope, rel, *parts)
+            return found
+        except TypeError:   # an unhashable part
+            return digest(self.scope, rel, *parts)
+
+    @property
+    def _known_keys(self) -> dict[tuple, str]:
+        """Keys computed for this scope in this process: a session's rebuild asks for
+        thousands of unchanged ones, and a lookup costs less than a SHA-256."""
+        found = self.resident.get("staging-keys")
+        if found is None or found[0] != self.scope or len(found[1]) > KNOWN_KEYS_MAX:
+            found = self.resident["staging-keys"] = (self.scope, {})
+        return found[1]
 
     def reuse(self, rel: str, key: str) -> bool:
         """Keep the published `rel` if it was made from `key` and is untouched since."""

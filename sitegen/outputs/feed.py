@@ -89,13 +89,13 @@ def safe_url(url: str) -> str:
 
 def audio_problems(episode: Episode) -> list[Problem]:
     """What keeps the episode from having a complete enclosure in the feed."""
-    problems = Problems()
     audio = episode.audio
+    if audio is not None and audio.length and audio.duration and audio.mime:
+        return []
+    problems = Problems()
     missing = [] if audio is None else \
         [name for name, value in (("length", audio.length), ("duration", audio.duration))
          if not value]
-    if audio is not None and not missing and audio.mime:
-        return []
     line = key_line(episode.source, "audio") or 1   # read only when there is a problem
     if audio is None:
         problems.error(f"episode {episode.title!r} has no audio, so it cannot be in the feed",
@@ -147,10 +147,10 @@ def xml_problems(site: Site) -> list[Problem]:
             problems.error(f"{key} contains {bad}, which a feed cannot carry", source,
                            key_line(source, key), hint)
     for episode in feed_episodes(site):
-        texts = _episode_texts(episode)
         if kept_on(episode, "_xml_clean", lambda: not _NOT_XML.search(
-                "\n".join([episode.notes, *(t for _, t, _ in texts)]))):
+                "\n".join([episode.notes, *(t for _, t, _ in _episode_texts(episode))]))):
             continue  # the common case, in one search
+        texts = _episode_texts(episode)
         for what, text, where in texts:
             bad = _bad_character(text)
             if bad:

@@ -319,13 +319,15 @@ class IndexState:
         offset = 0
         for old, new in zip(self.entries, entries):
             if old.version != new.version:
-                before, after = _postings(old.records), _postings(new.records)
-                for term in before.keys() | after.keys():
-                    ids = after.get(term, array("i"))
-                    if before.get(term) != ids:
-                        self._replace(term.decode(), offset, len(new.records),
-                                      [offset + number for number in ids])
+                for number, (before, after) in enumerate(zip(old.records, new.records)):
+                    if before.text != after.text:   # postings hold record numbers by text
+                        self._retext(offset + number, term_set(before.text),
+                                     term_set(after.text))
             offset += len(new.records)
+
+    def _retext(self, record: int, before: set[bytes], after: set[bytes]) -> None:
+        for term in before ^ after:
+            self._replace(term.decode(), record, 1, [record] if term in after else [])
 
     def _replace(self, term: str, first: int, count: int, ids: list[int]) -> None:
         """Set the ids of `term` in records [first, first + count) to `ids`."""
