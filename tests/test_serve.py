@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -211,7 +212,11 @@ def test_missing_page_gets_the_sites_404_page_with_status_404(served):
 def test_pages_learn_the_build_they_were_served_at(served):
     _, address, hub = served
     _, headers, body = get(address, "/")
-    assert f'src="/_sitegen/livereload.js?b={hub.build_id}&amp;p=index.html"'.encode() in body
+    checksum = headers["x-sitegen-page"]
+    # the checksum is of the page as built, before the server tells it its build
+    assert re.fullmatch("[0-9a-f]{8}", checksum)
+    assert (f'src="/_sitegen/livereload.js?b={hub.build_id}&amp;p=index.html'
+            f'&amp;h={checksum}"').encode() in body
     assert headers["content-length"] == str(len(body))
     assert headers["cache-control"] == "no-store"
     _, _, missing = get(address, "/episodes/none/")

@@ -52,8 +52,44 @@ def test_editing_a_turn_shows_the_new_text_without_a_manual_reload(dev, example_
     source = episode_source(example_site)
     source.write_text(source.read_text().replace(TURN_TEXT, "Welcome back to Tension Path."))
     wait_for_turn_text(page, "Welcome back to Tension Path.")
-    assert page.evaluate("window.__sameDocument") is None   # the page reloaded by itself
     assert page.url == dev.url + EPISODE
+
+
+def test_an_edit_is_patched_into_the_page_keeping_scroll_and_script_state(
+        dev, example_site, page):
+    """Only what the build changed is updated: the document, the turn elements the
+    player holds, the scroll position and what scripts set on the page all stay."""
+    open_live(page, dev.url + EPISODE)
+    page.wait_for_selector("html[data-sitegen-patchable=true]", timeout=WAIT_MS)
+    page.evaluate("""() => {
+        window.__firstTurn = document.querySelector('.turn');
+        window.__firstTurn.classList.add('current');      // as the player marks it
+        window.scrollTo({top: 300, behavior: 'instant'});
+    }""")
+    scrolled = page.evaluate("window.scrollY")
+    assert scrolled > 0
+    source = episode_source(example_site)
+    source.write_text(source.read_text().replace(TURN_TEXT, "Welcome back to Patch Path."))
+    wait_for_turn_text(page, "Welcome back to Patch Path.")
+    assert page.evaluate("window.__sameDocument") is True
+    assert page.evaluate("document.querySelector('.turn') === window.__firstTurn")
+    assert page.evaluate("window.__firstTurn.classList.contains('current')")
+    assert page.evaluate("window.scrollY") == scrolled
+    assert page.get_attribute("html", "data-sitegen-patches") == "1"
+
+
+def test_an_added_turn_reloads_the_page(dev, example_site, page):
+    """The player holds the list of turns: a build that adds one reloads the page."""
+    open_live(page, dev.url + EPISODE)
+    page.wait_for_selector("html[data-sitegen-patchable=true]", timeout=WAIT_MS)
+    count = page.locator(".turn").count()
+    source = episode_source(example_site)
+    text = source.read_text().rstrip("\n")
+    last_speaker = text.splitlines()[-1].split(":")[0]
+    source.write_text(text + f"\n\n{last_speaker}: 59:00 One more thing, Added Path.\n")
+    wait_for_turn_text(page, "One more thing, Added Path.")
+    assert page.evaluate("window.__sameDocument") is None   # reloaded, not patched
+    assert page.locator(".turn").count() == count + 1
 
 
 def test_an_atomic_save_shows_the_new_text(dev, example_site, page):

@@ -16,6 +16,7 @@ import select
 import socket
 import stat
 import threading
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, ContextManager
@@ -196,8 +197,13 @@ class DevRequestHandler(BaseHTTPRequestHandler):
               status: int = 200, page: str | None = None) -> None:
         kind = content_type(target)
         if kind.startswith("text/html"):
-            body = _with_build_id(handle.read(), build_id, page)
-            self._bytes(status, body, kind, head, cache="no-store")
+            raw = handle.read()
+            # The page's own checksum, in its script's URL and in this header: the
+            # live-reload script patches a page only from a copy of what it was served.
+            checksum = f"{zlib.crc32(raw):08x}"
+            body = _with_build_id(raw, build_id, page, checksum)
+            self._bytes(status, body, kind, head, cache="no-store",
+                        extra={"X-Sitegen-Page": checksum})
             return
         info = os.fstat(handle.fileno())
         etag = f'"{info.st_ino:x}-{info.st_size:x}-{info.st_mtime_ns:x}"'
@@ -331,9 +337,11 @@ def _page_key(root: Path, target: Path) -> str | None:
         return None
 
 
-def _with_build_id(body: bytes, build_id: str | None, page: str | None = None) -> bytes:
+def _with_build_id(body: bytes, build_id: str | None, page: str | None = None,
+                   checksum: str | None = None) -> bytes:
     """Tell the page's script which build and which output file it is showing."""
     if build_id is None:
         return body
-    query = f"b={quote(build_id)}" + (f"&amp;p={quote(page)}" if page else "")
+    query = f"b={quote(build_id)}" + (f"&amp;p={quote(page)}" if page else "") \
+        + (f"&amp;h={checksum}" if checksum else "")
     return body.replace(_SNIPPET_SRC, f'src="{SCRIPT_PATH}?{query}"'.encode(), 1)
