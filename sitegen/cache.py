@@ -384,6 +384,7 @@ class MemoStore:
         self.values: dict[str, Any] = {}
         self.used: set[str] = set()
         self.dirty: set[str] = set()
+        self._swept = False    # the folder holds no file of a value this store dropped
 
     def get(self, key: str, produce: Callable[[], Any]) -> Any:
         self.used.add(key)
@@ -411,19 +412,30 @@ class MemoStore:
 
     def save(self) -> None:
         """Write new values; drop those no build asked for this time."""
-        for key in set(self.values) - self.used:
+        stale = set(self.values) - self.used
+        for key in stale:
             del self.values[key]
         if self.folder is not None:
             for key in self.dirty & self.used:
                 data = pickle.dumps((key, self.values[key]), protocol=pickle.HIGHEST_PROTOCOL)
                 write_atomic(self.folder / f"{key[:40]}.pickle", seal(data))
-            if self.folder.is_dir():
-                keep = {f"{key[:40]}.pickle" for key in self.used}
-                for path in self.folder.glob("*.pickle"):
-                    if path.name not in keep:
-                        path.unlink(missing_ok=True)
+            self._remove(stale)
         self.dirty.clear()
         self.used.clear()
+
+    def _remove(self, stale: set[str]) -> None:
+        """Delete the files of stale values: the first save in a process sweeps the
+        folder (files of earlier processes); later ones know what they dropped."""
+        assert self.folder is not None
+        keep = {f"{key[:40]}.pickle" for key in self.used}
+        if self._swept:
+            names = {f"{key[:40]}.pickle" for key in stale} - keep
+            paths = [self.folder / name for name in names]
+        else:
+            paths = [path for path in self.folder.glob("*.pickle") if path.name not in keep]
+            self._swept = True
+        for path in paths:
+            path.unlink(missing_ok=True)
 
 
 _MISSING = object()

@@ -321,6 +321,9 @@ def test_memo_values_are_reused_across_builds_and_follow_their_episode(site: Pat
         make(site, session)
         assert computed() == ["how-bridges-stand-up", "how-bridges-stand-up"]
         assert "HOW BRIDGES SURELY STAND UP" in page(site, "titles.txt")
+        # the session's edits leave one memo file per value still in use, none stale
+        memo_files = {p.name for p in (site / CACHE_DIR / "memo").glob("*.pickle")}
+        assert memo_files == {f"{key[:40]}.pickle" for key in session.memos.values}
     finally:
         build_module.output_phases = original
 

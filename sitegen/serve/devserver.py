@@ -37,7 +37,7 @@ class ServeOptions:
     port: int = 8000
     poll: bool = False
     drafts: bool = False
-    quiet: float = 0.06          # seconds of calm that end a burst of changes
+    quiet: float = 0.03          # seconds of calm that end a burst of changes
     heartbeat: float = 10.0      # seconds between keep-alive comments on event streams
     max_streams: int = 100
 

@@ -59,7 +59,7 @@ class ChangeSet:
 class Debouncer:
     """Collects changed paths; `next_batch` returns them once they stop coming."""
 
-    def __init__(self, quiet: float = 0.06, max_wait: float = 2.0, mass: int = 40,
+    def __init__(self, quiet: float = 0.03, max_wait: float = 2.0, mass: int = 40,
                  clock: Callable[[], float] = time.monotonic):
         self.quiet = quiet
         self.max_wait = max_wait
