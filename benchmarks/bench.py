@@ -385,6 +385,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.session_edits:
         run_session_edits(*args.session_edits)
         return 0
+    sys.path.insert(0, str(REPO))
+    from benchmarks.machine import reference_ms
+    speed = [reference_ms()]
     rows = []
     for n in args.n:
         work = args.work.resolve() / f"n{n}"
@@ -398,7 +401,10 @@ def main(argv: list[str] | None = None) -> int:
             bench_hugo(row, site, work)
         rows.append(row)
         print(table([row]), file=sys.stderr, flush=True)
-    print(f"\n{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end\n")
+    speed.append(reference_ms())
+    print(f"\n{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end; "
+          f"reference loop {speed[0]:.0f} ms at the start, {speed[1]:.0f} ms at the end "
+          "(benchmarks/machine.py: the machine's own speed, which moves every figure)\n")
     print(table(rows))
     for row in rows:
         for note in row.notes:

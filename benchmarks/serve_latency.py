@@ -35,6 +35,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.machine import reference_ms  # noqa: E402
 from benchmarks.synth import generate  # noqa: E402
 from sitegen.errors import Problems  # noqa: E402
 from sitegen.source.episode import episode_slug  # noqa: E402
@@ -232,8 +233,8 @@ def report(samples: list[Sample], startup: float, args: argparse.Namespace) -> N
           f"{'met' if visible < GOAL_MS else 'target met' if visible < TARGET_MS else 'MISSED'})")
     if rebuilds:
         print(f"  server: {rebuilds[-1]}")
-    print(f"  load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores "
-          "(shared machine: other work runs at the same time)")
+    print(f"  load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; reference loop "
+          f"{reference_ms():.0f} ms (benchmarks/machine.py: the machine's own speed)")
 
 
 if __name__ == "__main__":
