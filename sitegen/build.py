@@ -21,7 +21,7 @@ from sitegen.cache import (CACHE_DIR, BuildSession, EpisodeStore, Manifest, Memo
 from sitegen.config import load_config
 from sitegen.errors import BuildError, Problem, Problems
 from sitegen.model import Site, SiteConfig
-from sitegen.output import MARKER, Staging, check_target, published_files
+from sitegen.output import MARKER, Staging, check_target, output_intact
 from sitegen.source import load_episodes
 
 if TYPE_CHECKING:
@@ -303,12 +303,7 @@ def _unchanged(inputs: str, target: Path, manifest: Manifest, verify: bool = Tru
     (taken on trust, without `verify`, when this process wrote it)."""
     if inputs != manifest.inputs:
         return False
-    if not verify:
-        return True
-    if published_files(target) != set(manifest.files):
-        return False
-    folder = str(target)
-    return all(record.matches(os.path.join(folder, rel)) for rel, record in manifest.files.items())
+    return not verify or output_intact(target, manifest.files)
 
 
 def _up_to_date(options: BuildOptions, session: BuildSession, manifest: Manifest,

@@ -312,6 +312,35 @@ class Staging:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+def output_intact(target: Path, files: dict[str, FileRecord]) -> bool:
+    """`target` holds exactly `files`, each as it was published (size, mtime, inode).
+
+    One pass over the folder, stopping at the first difference: the check a
+    no-change build makes of thousands of files."""
+    found = 0
+    folders = [(str(target), "")]
+    try:
+        while folders:
+            folder, prefix = folders.pop()
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    rel = prefix + entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append((entry.path, rel + "/"))
+                        continue
+                    record = files.get(rel)
+                    if record is None:
+                        return False
+                    st = entry.stat()
+                    if (st.st_size, st.st_mtime_ns, st.st_ino) != \
+                            (record.size, record.mtime_ns, record.inode):
+                        return False
+                    found += 1
+    except OSError:
+        return False
+    return found == len(files)
+
+
 def published_files(target: Path) -> set[str]:
     """Every file (and symlink) under `target`, as relative POSIX paths."""
     found: set[str] = set()

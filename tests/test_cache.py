@@ -177,6 +177,21 @@ def test_a_tampered_output_file_is_rebuilt(site: Path):
     assert "How Bridges Stand Up" in target.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("change", ["added", "removed"])
+def test_a_file_added_to_or_removed_from_the_output_is_rebuilt(site: Path, change: str):
+    """A no-change build checks the output folder holds exactly what it published."""
+    make(site)
+    stray, page_path = site / "public" / "episodes" / "stray.txt", site / "public" / BRIDGES_PAGE
+    if change == "added":
+        stray.write_text("not ours", encoding="utf-8")
+    else:
+        page_path.unlink()
+    result = make(site)
+    assert not result.up_to_date
+    assert not stray.exists() and "How Bridges Stand Up" in page_path.read_text(encoding="utf-8")
+    assert make(site).up_to_date
+
+
 def test_a_corrupt_cache_is_ignored(site: Path, tmp_path: Path):
     make(site)
     files = [p for p in (site / CACHE_DIR).rglob("*") if p.is_file()]
