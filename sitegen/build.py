@@ -22,7 +22,7 @@ from sitegen.config import load_config
 from sitegen.errors import BuildError, Problem, Problems
 from sitegen.model import Site, SiteConfig
 from sitegen.output import MARKER, Staging, check_target, output_intact
-from sitegen.source import load_episodes
+from sitegen.source import episode_files, load_episodes
 
 if TYPE_CHECKING:
     from sitegen.render.context import Renderer
@@ -80,7 +80,7 @@ def _load_site(config: SiteConfig, options: BuildOptions, problems: Problems,
     if problems.errors:  # without a valid config, episodes would only add noise
         return Site(config, ())
     if store is not None and _can_fork() and not store.entries:  # a cold start
-        files = sorted((config.content_path / "episodes").glob("*.md"), key=lambda p: p.name)
+        files = [path for path, is_symlink in episode_files(config) if not is_symlink]
         store.preload(files, config, _cpus())
     episodes = load_episodes(config, problems, include_drafts=options.drafts,
                              loader=store.load if store is not None else None)
@@ -94,6 +94,11 @@ def output_path(options: BuildOptions, site: Site) -> Path:
 def _target(options: BuildOptions, config: SiteConfig) -> Path:
     if options.output_dir is not None:
         return options.output_dir.resolve()
+    return _configured_output(config)
+
+
+def _configured_output(config: SiteConfig) -> Path:
+    """site.yaml's output folder (`public/`), whether or not this build writes there."""
     return (config.root / config.output_dir).resolve()
 
 
@@ -126,7 +131,7 @@ def build(options: BuildOptions, progress: Callable[[str], None] | None = None,
     target = _target(options, config)
     manifest = _previous_manifest(session, cache_root, target)
     inputs_ns = time.time_ns()
-    inputs, racy = _inputs(options, root, [target, _target(BuildOptions(), config)], manifest)
+    inputs, racy = _inputs(options, root, [target, _configured_output(config)], manifest)
     if not problems.errors and manifest is not None and not racy \
             and _unchanged(inputs, target, manifest, verify=not _remembered(session, manifest)):
         return _up_to_date(options, session, manifest, started)

@@ -266,13 +266,14 @@ class EpisodeStore:
         return episode
 
     def preload(self, paths: list[Path], config: SiteConfig, jobs: int) -> None:
-        """Parse the stale files among `paths` in two processes, ahead of `load`.
+        """Parse the stale files among `paths` in two processes, ahead of `load`
+        (which alone checks where a symlink points: pass regular files).
 
         Silent: problems are replayed by `load`, and a file that fails to parse
         is simply parsed again there, so its errors are reported as usual.
         """
         config_key = config_fingerprint(config)
-        stale = [p for p in paths if not p.is_symlink() and not self._is_fresh(p, config_key)]
+        stale = [p for p in paths if not self._is_fresh(p, config_key)]
         if jobs < 2 or len(stale) < PRELOAD_MIN:
             return
         half = len(stale) // 2
@@ -453,9 +454,11 @@ class FileRecord:
 
     def matches(self, path: Path | str) -> bool:
         try:
-            st = os.stat(path)
+            return self.matches_stat(os.stat(path))
         except OSError:
             return False
+
+    def matches_stat(self, st: os.stat_result) -> bool:
         return (st.st_size, st.st_mtime_ns, st.st_ino) == (self.size, self.mtime_ns, self.inode)
 
 

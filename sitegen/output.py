@@ -13,9 +13,9 @@ import logging
 import os
 import shutil
 import stat
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from sitegen.cache import FileRecord, MemoStore, digest, episode_fingerprint, record_for
 from sitegen.errors import SitegenError
@@ -151,10 +151,11 @@ class Staging:
         except TypeError:   # an unhashable part
             return digest(self.scope, rel, *parts)
 
-    @property
+    @cached_property
     def _known_keys(self) -> dict[tuple, str]:
-        """Keys computed for this scope in this process: a session's rebuild asks for
-        thousands of unchanged ones, and a lookup costs less than a SHA-256."""
+        """Keys computed for this scope in this process (kept in `resident`): a session's
+        rebuild asks for thousands of unchanged ones, and a lookup costs less than a
+        SHA-256."""
         found = self.resident.get("staging-keys")
         if found is None or found[0] != self.scope or len(found[1]) > KNOWN_KEYS_MAX:
             found = self.resident["staging-keys"] = (self.scope, {})
@@ -318,24 +319,12 @@ def output_intact(target: Path, files: dict[str, FileRecord]) -> bool:
     One pass over the folder, stopping at the first difference: the check a
     no-change build makes of thousands of files."""
     found = 0
-    folders = [(str(target), "")]
     try:
-        while folders:
-            folder, prefix = folders.pop()
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    rel = prefix + entry.name
-                    if entry.is_dir(follow_symlinks=False):
-                        folders.append((entry.path, rel + "/"))
-                        continue
-                    record = files.get(rel)
-                    if record is None:
-                        return False
-                    st = entry.stat()
-                    if (st.st_size, st.st_mtime_ns, st.st_ino) != \
-                            (record.size, record.mtime_ns, record.inode):
-                        return False
-                    found += 1
+        for rel, entry in _published(target, strict=True):
+            record = files.get(rel)
+            if record is None or not record.matches_stat(entry.stat()):
+                return False
+            found += 1
     except OSError:
         return False
     return found == len(files)
@@ -343,14 +332,27 @@ def output_intact(target: Path, files: dict[str, FileRecord]) -> bool:
 
 def published_files(target: Path) -> set[str]:
     """Every file (and symlink) under `target`, as relative POSIX paths."""
-    found: set[str] = set()
-    prefix = len(str(target)) + 1
-    for folder, dirs, files in os.walk(target):
-        rel_folder = folder[prefix:].replace(os.sep, "/")
-        links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
-        for name in files + links:
-            found.add(f"{rel_folder}/{name}" if rel_folder else name)
-    return found
+    return {rel for rel, _ in _published(target, strict=False)}
+
+
+def _published(target: Path, strict: bool) -> Iterator[tuple[str, os.DirEntry]]:
+    """Every file (and symlink) under `target`: its relative POSIX path and entry.
+    A folder that cannot be listed raises with `strict`, else is passed over."""
+    folders = [(str(target), "")]
+    while folders:
+        folder, prefix = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            if strict:
+                raise
+            continue
+        for entry in entries:
+            rel = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                folders.append((entry.path, rel + "/"))
+            else:
+                yield rel, entry
 
 
 def _remove(target: Path, rel: str) -> None:

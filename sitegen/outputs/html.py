@@ -14,7 +14,7 @@ import os
 import threading
 from dataclasses import fields, is_dataclass
 from functools import lru_cache
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from sitegen.cache import digest, episode_fingerprint, kept_on
 from sitegen.errors import SitegenError
@@ -165,8 +165,6 @@ def context_fingerprinter() -> Callable[[Any], str]:
     Anything without a stable text (an object's default repr holds its address)
     makes a key that never matches, so such a page is always re-rendered.
     """
-    memo: dict[int, str] = {}
-
     def fingerprint(context: Any) -> str:
         parts: list[str] = []
         add = parts.append
@@ -175,10 +173,7 @@ def context_fingerprinter() -> Callable[[Any], str]:
             if isinstance(value, str):
                 add(repr(value))
             elif isinstance(value, Episode):
-                found = memo.get(id(value))
-                if found is None:
-                    found = memo[id(value)] = episode_fingerprint(value)
-                add(found)
+                add(episode_fingerprint(value))   # kept on the episode
             elif isinstance(value, dict):
                 for key in sorted(value, key=str):
                     add(repr(key))

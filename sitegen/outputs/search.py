@@ -326,11 +326,13 @@ class IndexState:
             offset += len(new.records)
 
     def _retext(self, record: int, before: set[bytes], after: set[bytes]) -> None:
-        for term in before ^ after:
-            self._replace(term.decode(), record, 1, [record] if term in after else [])
+        """Record `record` held the terms `before` and holds `after` now."""
+        for term in before - after:
+            self._remove(term.decode(), record)
+        for term in after - before:
+            self._add(term.decode(), record)
 
-    def _replace(self, term: str, first: int, count: int, ids: list[int]) -> None:
-        """Set the ids of `term` in records [first, first + count) to `ids`."""
+    def _add(self, term: str, record: int) -> None:
         self.dirty.add(term)  # type: ignore[union-attr]
         postings = self.postings.get(term)
         if postings is None:
@@ -339,9 +341,12 @@ class IndexState:
             at = bisect.bisect_left(self.keys, key)
             self.keys.insert(at, key)
             self.order.insert(at, term)
-        low = bisect.bisect_left(postings, first)
-        high = bisect.bisect_left(postings, first + count)
-        postings[low:high] = array("i", ids)
+        postings.insert(bisect.bisect_left(postings, record), record)
+
+    def _remove(self, term: str, record: int) -> None:
+        self.dirty.add(term)  # type: ignore[union-attr]
+        postings = self.postings[term]
+        del postings[bisect.bisect_left(postings, record)]
         if not postings:
             del self.postings[term]
             self.encoded.pop(term, None)

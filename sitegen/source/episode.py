@@ -455,12 +455,7 @@ def load_episodes(config: SiteConfig, problems: Problems, include_drafts: bool =
                        hint="create content/episodes/ or run `sitegen new \"Title\"`")
         return ()
     episodes: list[Episode] = []
-    with os.scandir(folder) as found:   # no stat per file: the loader takes one anyway
-        # (a name starting with "." is an editor's lock or temporary file)
-        files = sorted((entry.name, entry.is_symlink()) for entry in found
-                       if entry.name.endswith(".md") and not entry.name.startswith("."))
-    for name, is_symlink in files:
-        path = folder / name
+    for path, is_symlink in episode_files(config):
         if is_symlink and not _inside(path, config.root):
             problems.error("symlink points outside the site; refused", path)
             continue
@@ -470,6 +465,19 @@ def load_episodes(config: SiteConfig, problems: Problems, include_drafts: bool =
     check_unique(episodes, problems)
     episodes.sort(key=lambda e: (e.date, e.number or 0, e.slug), reverse=True)
     return tuple(episodes)
+
+
+def episode_files(config: SiteConfig) -> list[tuple[Path, bool]]:
+    """The episode files under content/episodes by name, each with whether it is a
+    symlink; not the names starting with "." (editors' lock and temporary files)."""
+    folder = config.content_path / "episodes"
+    try:
+        with os.scandir(folder) as found:   # no stat per file: the loader takes one anyway
+            files = sorted((entry.name, entry.is_symlink()) for entry in found
+                           if entry.name.endswith(".md") and not entry.name.startswith("."))
+    except OSError:
+        return []
+    return [(folder / name, is_symlink) for name, is_symlink in files]
 
 
 def _inside(path: Path, root: Path) -> bool:
