@@ -161,7 +161,7 @@ class DevServer:
 
         What the session holds lives for the whole session: frozen, the collector
         skips it. Every COLLECT_EVERY builds the garbage of earlier ones is collected,
-        after the pages were told to reload.
+        after the open pages were told of the build.
         """
         self._builds_since_collect += 1
         if self._builds_since_collect >= COLLECT_EVERY:

@@ -27,7 +27,7 @@ SCRIPT_PATH = "/_sitegen/livereload.js"
 EVENTS_PATH = "/_sitegen/events"
 SCRIPT = (Path(__file__).resolve().parent / "livereload.js").read_bytes()
 
-RELOAD = "reload"        # a good build: reload the page
+RELOAD = "reload"        # a good build: the page patches itself, or reloads
 CSS = "css"              # a good build that changed only stylesheets: swap them
 PROBLEMS = "problems"    # a failed build: show the overlay, keep the page
 
