@@ -89,13 +89,15 @@ class DevServer:
         return self.tempdir / "site"
 
     def start(self) -> str:
-        """Bind, build once, then watch and serve; returns the URL."""
+        """Bind, build once, then serve and watch; returns the URL."""
         self.tempdir = _make_tempdir(self.root)
         try:
             self.httpd = _bind(self.options, self._served_root, self.hub, self.output_lock)
+            # The first build runs before any other thread starts, so it may fork and use
+            # every core; a browser that connects meanwhile waits in the listen backlog.
+            self.rebuild(None)
             self._spawn("sitegen-http", lambda: self.httpd.serve_forever(poll_interval=0.2))
             self._serving = True
-            self.rebuild(None)
             self._start_watching()
             self._spawn("sitegen-builder", self._build_loop)
         except BaseException:
