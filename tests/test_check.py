@@ -117,6 +117,16 @@ def test_duplicate_enclosure_urls(example_site, capsys):
         in output
 
 
+def test_build_refuses_duplicate_enclosure_urls_as_check_does(example_site, tmp_path, capsys):
+    set_front_matter(example_site / NINE, "audio: audio/nine-bars.mp3",
+                     "audio: audio/how-bridges-stand-up.mp3")
+    code = main(["build", "--site", str(example_site), "--output", str(tmp_path / "out")])
+    output = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in output
+    assert f"{NINE}:7: error: enclosure URL" in output
+    assert not (tmp_path / "out").exists()
+
+
 def test_duplicate_guids(example_site, capsys):
     set_front_matter(example_site / NINE, "guid: 1fa689aa-0d67-478d-8963-71f7150f0a28",
                      "guid: a1e18048-24ad-425e-a453-76f3276c69bd")

@@ -174,26 +174,6 @@ def episode_problems(site: Site, episode: Episode) -> list[Problem]:
     return problems.items
 
 
-def duplicate_problems(site: Site) -> list[Problem]:
-    """GUIDs and enclosure URLs must be unique, or apps merge or drop episodes."""
-    problems = Problems()
-    values = (("guid", "guid", lambda e: e.guid),
-              ("enclosure URL", "audio", lambda e: e.audio.url if e.audio else None))
-    for label, key, value_of in values:
-        seen: dict[str, Episode] = {}
-        for episode in reversed(site.episodes):  # oldest first: the newer one is reported
-            value = value_of(episode)
-            if value is None:
-                continue
-            if value in seen:
-                problems.error(f"{label} {value} is also used by {seen[value].source.name}",
-                               episode.source, key_line(episode.source, key) or 1,
-                               f"each episode needs its own {label}")
-            else:
-                seen[value] = episode
-    return problems.items
-
-
 def feed_builds(site: Site) -> list[Problem]:
     """Make the feed in memory and read it back: what the checks above cannot foresee."""
     problems = Problems()
@@ -217,7 +197,6 @@ def check_site(site: Site) -> list[Problem]:
     problems.extend(found)
     for episode in site.episodes:
         problems.extend(episode_problems(site, episode))
-    problems.extend(duplicate_problems(site))
     if not found:
         problems.extend(feed_builds(site))
     return problems.items

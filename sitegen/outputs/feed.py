@@ -167,7 +167,24 @@ def xml_problems(site: Site) -> list[Problem]:
 
 def feed_problems(site: Site) -> list[Problem]:
     problems = [p for episode in feed_episodes(site) for p in audio_problems(episode)]
-    return problems + xml_problems(site)
+    return problems + enclosure_problems(site) + xml_problems(site)
+
+
+def enclosure_problems(site: Site) -> list[Problem]:
+    """Enclosure URLs must be unique: apps that key episodes by them merge or drop one."""
+    problems = Problems()
+    seen: dict[str, Episode] = {}
+    for episode in reversed(feed_episodes(site)):  # oldest first: the newer one is reported
+        url = episode.audio.url if episode.audio else None
+        if url is None:
+            continue
+        if url in seen:
+            problems.error(f"enclosure URL {url} is also used by {seen[url].source.name}",
+                           episode.source, key_line(episode.source, "audio") or 1,
+                           "each episode needs its own audio file")
+        else:
+            seen[url] = episode
+    return problems.items
 
 
 def _cdata_safe(text: str) -> str:
