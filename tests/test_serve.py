@@ -578,6 +578,38 @@ def test_atomic_save_counts_as_a_change_of_the_destination(watched):
     assert batch is not None and batch.paths == {target}
 
 
+def test_a_temp_file_renamed_over_the_original_is_not_a_change(watched):
+    """Python's tempfile and atomicwrites name their temp files `tmpXXXX`: a name no
+    pattern ignores, gone again by the end of the burst."""
+    root, debouncer = watched
+    target = root / "content" / "episodes" / "a.md"
+    temp = target.with_name("tmpk2x9q7ab")
+    temp.write_text("two\n")
+    os.replace(temp, target)
+    batch = debouncer.next_batch(timeout=3)
+    assert batch is not None and batch.paths == {target}
+
+
+def test_an_atomic_save_of_a_stylesheet_stays_css_only(tmp_path):
+    style = tmp_path / "static" / "style.css"
+    style.parent.mkdir()
+    style.write_text("a{}")
+    debouncer = Debouncer(quiet=0.01)
+    temp = style.with_name("tmp3fj2a1")
+    debouncer.add([temp], born=True)       # created, written, then renamed over style.css
+    debouncer.add([temp, style])
+    batch = debouncer.next_batch(timeout=1)
+    assert batch is not None and batch.paths == {style} and batch.css_only
+
+
+def test_a_file_deleted_in_a_burst_still_counts(tmp_path):
+    gone = tmp_path / "e.md"       # existed before the burst: its removal is a change
+    debouncer = Debouncer(quiet=0.01)
+    debouncer.add([gone])
+    batch = debouncer.next_batch(timeout=1)
+    assert batch is not None and batch.paths == {gone}
+
+
 def test_vim_style_save_is_one_batch_of_the_real_file(watched):
     root, debouncer = watched
     folder = root / "content" / "episodes"

@@ -67,16 +67,22 @@ class Debouncer:
         self._clock = clock
         self._cond = threading.Condition()
         self._paths: set[Path] = set()
+        self._born: set[Path] = set()   # files created during this burst
         self._full = False
         self._first = self._last = 0.0
         self._closed = False
 
-    def add(self, paths: Iterable[Path], full: bool = False) -> None:
+    def add(self, paths: Iterable[Path], full: bool = False, born: bool = False) -> None:
+        """`born`: the paths were just created (a file gone again by the end of the
+        burst, such as an editor's temp file renamed over the original, is no change)."""
         with self._cond:
             now = self._clock()
             if not self._paths and not self._full:
                 self._first = now
-            self._paths.update(paths)
+            paths = set(paths)
+            if born:
+                self._born |= paths - self._paths
+            self._paths |= paths
             self._full = self._full or full
             self._last = now
             self._cond.notify_all()
@@ -109,10 +115,11 @@ class Debouncer:
                 self._cond.wait(due - now)
 
     def _take(self) -> ChangeSet:
-        paths = frozenset(self._paths)
+        transient = {p for p in self._born if not p.exists()}
+        paths = frozenset(self._paths - transient)
         full = self._full or len(paths) >= self.mass
         full = full or any(p.name == CONFIG_NAME for p in paths)
-        self._paths, self._full = set(), False
+        self._paths, self._born, self._full = set(), set(), False
         return ChangeSet(paths, full)
 
 
@@ -138,7 +145,8 @@ class _Handler(FileSystemEventHandler):
             for path in changed:
                 self.on_folder(path)
         # A folder moved or deleted as a whole hides which files it held.
-        self.debouncer.add(changed, full=event.is_directory)
+        self.debouncer.add(changed, full=event.is_directory,
+                           born=event.event_type == "created" and not event.is_directory)
 
 
 def _text(path: str | bytes) -> str:
