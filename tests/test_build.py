@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections import defaultdict
@@ -576,9 +577,11 @@ def test_new_episode_builds(example_site: Path, tmp_path: Path,
     assert run_cli("build", "--site", str(example_site), "--output", str(preview),
                    "--drafts") == 0
     assert html_errors((preview / built_page.relative_to(out)).read_text()) == []
-    # the podcaster's next steps: point at the audio, publish
+    # the podcaster's next steps: add the audio (each episode its own file), publish
+    shutil.copyfile(example_site / "content" / "audio" / "nine-bars.mp3",
+                    example_site / "content" / "audio" / "gaskets.mp3")
     text = path.read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^# audio: \S+.*$", "audio: audio/nine-bars.mp3", text)
+    text = re.sub(r"(?m)^# audio: \S+.*$", "audio: audio/gaskets.mp3", text)
     path.write_text(text.replace("draft: true", "draft: false"), encoding="utf-8")
     assert run_cli("build", "--site", str(example_site), "--output", str(out)) == 0
     assert tree(built_page).findtext(".//h1") == title
