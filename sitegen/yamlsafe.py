@@ -7,6 +7,7 @@ instead of PyYAML's silent last-one-wins.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -139,3 +140,18 @@ def load(text: str) -> Any:
         raise YamlError(f"invalid YAML: {exc}", None) from None
     except RecursionError:
         raise YamlError("YAML nested too deeply", None) from None
+
+
+def key_line(path: Path, key: str) -> int | None:
+    """The line of the top-level `key:` in a YAML file or an episode's front matter."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+    pattern = re.compile(rf"{re.escape(key)}\s*:")
+    for number, line in enumerate(lines, 1):
+        if number > 1 and line.strip() in ("---", "..."):
+            return None
+        if pattern.match(line):
+            return number
+    return None

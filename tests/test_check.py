@@ -111,20 +111,22 @@ def test_duplicate_enclosure_urls(example_site, capsys):
     set_front_matter(example_site / NINE, "audio: audio/nine-bars.mp3",
                      "audio: audio/how-bridges-stand-up.mp3")
     code, output = run_check(example_site, capsys)
-    assert code == 1
-    assert (f"{NINE}:7: error: enclosure URL https://example.com/loadpath/audio/"
-            "how-bridges-stand-up.mp3 is also used by 2026-01-14-how-bridges-stand-up.md") \
+    assert code == 0
+    assert (f"{NINE}:7: warning: enclosure URL 'https://example.com/loadpath/audio/"
+            "how-bridges-stand-up.mp3' is also used by 2026-01-14-how-bridges-stand-up.md") \
         in output
+    assert run_check(example_site, capsys, "--strict")[0] == 1
 
 
-def test_build_refuses_duplicate_enclosure_urls_as_check_does(example_site, tmp_path, capsys):
+def test_build_warns_of_duplicate_enclosure_urls_as_check_does(example_site, tmp_path, capsys):
     set_front_matter(example_site / NINE, "audio: audio/nine-bars.mp3",
                      "audio: audio/how-bridges-stand-up.mp3")
-    code = main(["build", "--site", str(example_site), "--output", str(tmp_path / "out")])
-    output = capsys.readouterr().err
-    assert code == 1 and "Traceback" not in output
-    assert f"{NINE}:7: error: enclosure URL" in output
-    assert not (tmp_path / "out").exists()
+    out = tmp_path / "out"
+    assert main(["build", "--site", str(example_site), "--output", str(out)]) == 0
+    assert f"{NINE}:7: warning: enclosure URL" in capsys.readouterr().err
+    assert main(["build", "--site", str(example_site), "--output", str(out), "--strict",
+                 "--force"]) == 1
+    assert "Traceback" not in capsys.readouterr().err
 
 
 def test_duplicate_guids(example_site, capsys):
@@ -132,7 +134,8 @@ def test_duplicate_guids(example_site, capsys):
                      "guid: a1e18048-24ad-425e-a453-76f3276c69bd")
     code, output = run_check(example_site, capsys)
     assert code == 1
-    assert "guid 'a1e18048-24ad-425e-a453-76f3276c69bd' is also used by" in output
+    assert (f"{NINE}:9: error: guid 'a1e18048-24ad-425e-a453-76f3276c69bd' is also used by "
+            "2026-01-14-how-bridges-stand-up.md") in output
 
 
 def test_audio_problems_are_listed_together(example_site, capsys):

@@ -18,7 +18,8 @@ from sitegen.config import CONFIG_NAME
 from sitegen.errors import Problem, Problems
 from sitegen.model import Episode, Site
 from sitegen.outputs.feed import (MAX_DESCRIPTION_BYTES, feed_episodes, feed_problems,
-                                  feed_xml, is_remote, key_line, local_file)
+                                  feed_xml, is_remote, local_file)
+from sitegen.yamlsafe import key_line
 
 ARTWORK_MIN = 1400
 ARTWORK_MAX = 3000

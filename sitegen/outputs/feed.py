@@ -30,6 +30,7 @@ from sitegen.render.context import Renderer
 from sitegen.render.markdown import plain_text, render_notes
 from sitegen.render.pages import episode_url
 from sitegen.timecodes import format_hms
+from sitegen.yamlsafe import key_line
 
 log = logging.getLogger(__name__)
 
@@ -55,21 +56,6 @@ def podcast_guid(config: SiteConfig) -> str:
         return config.podcast_guid
     bare = re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", feed_url(config)).rstrip("/")
     return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
-
-
-def key_line(path: Path, key: str) -> int | None:
-    """The line of the top-level `key:` in a YAML file or an episode's front matter."""
-    try:
-        lines = path.read_text(encoding="utf-8-sig").split("\n")
-    except (OSError, UnicodeDecodeError):
-        return None
-    pattern = re.compile(rf"{re.escape(key)}\s*:")
-    for number, line in enumerate(lines, 1):
-        if number > 1 and line.strip() in ("---", "..."):
-            return None
-        if pattern.match(line):
-            return number
-    return None
 
 
 def is_remote(ref: str) -> bool:
@@ -167,24 +153,7 @@ def xml_problems(site: Site) -> list[Problem]:
 
 def feed_problems(site: Site) -> list[Problem]:
     problems = [p for episode in feed_episodes(site) for p in audio_problems(episode)]
-    return problems + enclosure_problems(site) + xml_problems(site)
-
-
-def enclosure_problems(site: Site) -> list[Problem]:
-    """Enclosure URLs must be unique: apps that key episodes by them merge or drop one."""
-    problems = Problems()
-    seen: dict[str, Episode] = {}
-    for episode in reversed(feed_episodes(site)):  # oldest first: the newer one is reported
-        url = episode.audio.url if episode.audio else None
-        if url is None:
-            continue
-        if url in seen:
-            problems.error(f"enclosure URL {url} is also used by {seen[url].source.name}",
-                           episode.source, key_line(episode.source, "audio") or 1,
-                           "each episode needs its own audio file")
-        else:
-            seen[url] = episode
-    return problems.items
+    return problems + xml_problems(site)
 
 
 def _cdata_safe(text: str) -> str:

@@ -34,7 +34,7 @@ from sitegen.people import parse_people
 from sitegen.slugs import is_slug, slugify, unique
 from sitegen.source.audio import AudioError, mime_for, probe
 from sitegen.timecodes import TimestampError, parse_timestamp
-from sitegen.yamlsafe import LineDict, LineList, YamlError, load
+from sitegen.yamlsafe import LineDict, LineList, YamlError, key_line, load
 
 log = logging.getLogger(__name__)
 
@@ -489,11 +489,21 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 def check_unique(episodes: list[Episode], problems: Problems) -> None:
-    for attribute in ("slug", "guid"):
+    """Slugs and GUIDs must be unique (errors); so should enclosure URLs be (a warning:
+    apps that key episodes by their audio merge or drop one of them)."""
+    rules = (("slug", lambda e: e.slug, problems.error),
+             ("guid", lambda e: e.guid, problems.error),
+             ("audio", lambda e: e.audio.url if e.audio else None, problems.warning))
+    for key, value_of, report in rules:
         seen: dict[str, Episode] = {}
-        for episode in episodes:
-            value = getattr(episode, attribute)
+        for episode in sorted(episodes, key=lambda e: e.date):  # the newer one is reported
+            value = value_of(episode)
+            if value is None:
+                continue
             if value in seen:
-                problems.error(f"{attribute} {value!r} is also used by {seen[value].source.name}",
-                               episode.source, hint=f"give one of them its own `{attribute}:`")
-            seen[value] = episode
+                what = "enclosure URL" if key == "audio" else key
+                report(f"{what} {value!r} is also used by {seen[value].source.name}",
+                       episode.source, key_line(episode.source, key),
+                       hint=f"give one of them its own `{key}:`")
+            else:
+                seen[value] = episode
