@@ -6,19 +6,21 @@ Item GUIDs come from the model and never depend on base_url or the slug.
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 from urllib.parse import quote, urljoin
 
 from feedgen.feed import FeedGenerator
 from lxml.etree import CDATA
 
-from sitegen.cache import kept_on
+from sitegen.cache import digest, kept_on
 from sitegen.errors import BuildError, Problem, Problems
 from sitegen.model import Episode, Site, SiteConfig, Speaker
 from sitegen.output import Staging
@@ -135,8 +137,9 @@ def _bad_character(text: str) -> str | None:
     return f"U+{ord(match.group()):04X}" if match else None
 
 
-def xml_problems(site: Site) -> list[Problem]:
-    """Control characters (a form feed pasted into the notes...) that XML cannot carry."""
+def xml_problems(site: Site, episodes: Iterable[Episode] | None = None) -> list[Problem]:
+    """Control characters (a form feed pasted into the notes...) that XML cannot carry,
+    in the config and in `episodes` (default: every episode in the feed)."""
     problems = Problems()
     hint = "delete the invisible character; editors show it as a box or ^L"
     config = site.config
@@ -146,7 +149,7 @@ def xml_problems(site: Site) -> list[Problem]:
             source = config.root / "site.yaml"
             problems.error(f"{key} contains {bad}, which a feed cannot carry", source,
                            key_line(source, key), hint)
-    for episode in feed_episodes(site):
+    for episode in feed_episodes(site) if episodes is None else episodes:
         if kept_on(episode, "_xml_clean", lambda: not _NOT_XML.search(
                 "\n".join([episode.notes, *(t for _, t, _ in _episode_texts(episode))]))):
             continue  # the common case, in one search
@@ -165,9 +168,12 @@ def xml_problems(site: Site) -> list[Problem]:
     return problems.items
 
 
-def feed_problems(site: Site) -> list[Problem]:
-    problems = [p for episode in feed_episodes(site) for p in audio_problems(episode)]
-    return problems + xml_problems(site)
+def feed_problems(site: Site, episodes: Iterable[Episode] | None = None) -> list[Problem]:
+    """What keeps the feed from being made: in the config, and in `episodes` (default:
+    every episode in the feed)."""
+    episodes = feed_episodes(site) if episodes is None else tuple(episodes)
+    problems = [p for episode in episodes for p in audio_problems(episode)]
+    return problems + xml_problems(site, episodes)
 
 
 def _cdata_safe(text: str) -> str:
@@ -351,15 +357,22 @@ def feed_xml(site: Site, notes: Callable[[Episode], str] | None = None,
     problems = feed_problems(site)
     if problems:
         raise BuildError(problems)
-    channel = _channel(site).rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     if item_xml is None:
         def item_xml(episode: Episode) -> bytes:
             return episode_item_xml(site, episode, notes(episode) if notes is not None
                                     else show_notes_html(site, episode))
-    # Items go where the channel closes, as feedgen itself would put them.
+    return splice_items(channel_xml(site), [item_xml(e) for e in feed_episodes(site)])
+
+
+def channel_xml(site: Site) -> bytes:
+    """The feed without its items."""
+    return _channel(site).rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+
+
+def splice_items(channel: bytes, items: list[bytes]) -> bytes:
+    """The items go where the channel closes, as feedgen itself would put them."""
     cut = channel.rindex(_CHANNEL_END)
-    items = b"".join(item_xml(episode) for episode in feed_episodes(site))
-    return channel[:cut] + items + channel[cut:]
+    return channel[:cut] + b"".join(items) + channel[cut:]
 
 
 _CHANNEL_END = b"  </channel>"
@@ -407,14 +420,54 @@ def local_file(config: SiteConfig, ref: str) -> Path | None:
     return path
 
 
+@dataclass(frozen=True)
+class _Item:
+    """An episode's `<item>` as a build made it, kept for the next build (`resident`)."""
+    episode: Episode
+    memo_key: str
+    xml: bytes
+    digest: str
+
+
 def write_feed(site: Site, renderer: Renderer, staging: Staging) -> None:
-    def notes(episode: Episode) -> str:  # depends on the episode and config (the scope)
-        return staging.memo("feed-notes", [episode], lambda: show_notes_html(site, episode))
-
-    def item_xml(episode: Episode) -> bytes:  # likewise
-        return staging.memo("feed-item", [episode],
-                            lambda: episode_item_xml(site, episode, notes(episode)))
-
-    staging.write(FEED_PATH, feed_xml(site, item_xml=item_xml))
+    """feed.xml, keyed by its channel and the bytes of its items: a transcript edit
+    makes the episode's item again but leaves the feed as it is."""
+    known = _known_items(staging)
+    episodes = feed_episodes(site)
+    # An item made in this scope passed the checks from the very same episode object.
+    problems = feed_problems(site, [e for e in episodes if _known(known, e) is None])
+    if problems:
+        raise BuildError(problems)
+    items = [_known(known, e) or _new_item(site, staging, e) for e in episodes]
+    for item in items:
+        staging.memos.used.add(item.memo_key)   # still wanted: not dropped when saved
+    staging.resident["feed-items"] = (staging.scope, {id(i.episode): i for i in items})
+    channel = channel_xml(site)
+    made_from = digest(hashlib.sha256(channel).hexdigest(), *(i.digest for i in items))
+    key = staging.key(FEED_PATH, [made_from])
+    if not staging.reuse(FEED_PATH, key):
+        staging.write(FEED_PATH, splice_items(channel, [i.xml for i in items]), key)
     for relpath, source in local_episode_images(site):
         staging.link(relpath, source)
+
+
+def _known_items(staging: Staging) -> dict[int, _Item]:
+    """The items the last build in this process made, by episode id, if in this scope."""
+    found = staging.resident.get("feed-items")
+    return found[1] if found is not None and found[0] == staging.scope else {}
+
+
+def _known(known: dict[int, _Item], episode: Episode) -> _Item | None:
+    item = known.get(id(episode))
+    return item if item is not None and item.episode is episode else None
+
+
+def _new_item(site: Site, staging: Staging, episode: Episode) -> _Item:
+    """The episode's item, from the memo store (earlier processes) or made now; both
+    the item and its notes depend on the episode and the config (the scope)."""
+    def notes() -> str:
+        return staging.memo("feed-notes", [episode], lambda: show_notes_html(site, episode))
+
+    memo_key = staging.key("memo:feed-item", [episode])
+    xml = staging.memos.get(memo_key, lambda: episode_item_xml(site, episode, notes()))
+    return _Item(episode, memo_key, xml, hashlib.sha256(xml).hexdigest())

@@ -73,17 +73,37 @@ def card(episode: Episode) -> str:
 def write_list_pages(site: Site, renderer: Renderer, staging: Staging) -> None:
     """Home, archive, speaker, search and 404 pages."""
     fingerprint = context_fingerprinter()
+    same = context_comparer()
+    before = _previous_list_pages(staging)
+    made: dict[str, tuple[Page, str]] = {}
     for page in list_pages(site, renderer):
-        staging.cached(page.path, [page.template, page.url, fingerprint(page.context)],
-                       lambda page=page: renderer.render(page))
+        old = before.get(page.path)
+        if old is not None and (old[0].template, old[0].url) == (page.template, page.url) \
+                and same(old[0].context, page.context):
+            key = old[1]   # what the same fingerprint would give
+        else:
+            key = staging.key(page.path, [page.template, page.url, fingerprint(page.context)])
+        made[page.path] = (page, key)
+        if not staging.reuse(page.path, key):
+            staging.write(page.path, renderer.render(page), key)
+    staging.resident["list-pages"] = (staging.scope, made)
+
+
+def _previous_list_pages(staging: Staging) -> dict[str, tuple[Page, str]]:
+    """The list pages the last build in this process made in this scope, and their keys."""
+    found = staging.resident.get("list-pages")
+    return found[1] if found is not None and found[0] == staging.scope else {}
 
 
 def write_episode_pages(site: Site, renderer: Renderer, staging: Staging,
                         part: slice = slice(None)) -> None:
     todo: list[tuple[int, str, str]] = []
+    same = staging.same_positions(site)
     for index in range(len(site.episodes))[part]:
         episode = site.episodes[index]
         rel = episode_path(episode)
+        if same is not None and all(same[max(0, index - 1):index + 2]) and staging.keep(rel):
+            continue  # the episode and its neighbours are the objects the page was made from
         key = staging.key(rel, episode_dependencies(site, index))
         if not staging.reuse(rel, key):
             todo.append((index, rel, key))
@@ -198,6 +218,56 @@ def context_fingerprinter() -> Callable[[Any], str]:
         return "\x1f".join(parts)
 
     return fingerprint
+
+
+_PLAIN_TYPES = frozenset({"str", "int", "float", "bool", "None"})
+
+
+@lru_cache(maxsize=None)
+def _plain_record(cls: type) -> bool:
+    """A frozen dataclass of plain values only: the same object always has the same repr."""
+    params = getattr(cls, "__dataclass_params__", None)
+    return bool(params and params.frozen) and all(
+        part.strip() in _PLAIN_TYPES for f in fields(cls) for part in str(f.type).split("|"))
+
+
+def context_comparer() -> Callable[[Any, Any], bool]:
+    """A function telling whether two page contexts have the same fingerprint (as
+    `context_fingerprinter` makes it), cheaper than making both: episodes compare by
+    identity (the same object has the same fingerprint), and anything else as its
+    fingerprint text shows it. False may be wrong (the caller then fingerprints),
+    True never is."""
+    reprs: dict[int, tuple[Any, str]] = {}   # both contexts stay alive meanwhile
+
+    def text(value: Any) -> str:
+        found = reprs.get(id(value))
+        if found is None:
+            found = reprs[id(value)] = (value, repr(value))
+        return found[1]
+
+    def same(old: Any, new: Any) -> bool:
+        kind = type(new)
+        if kind is not type(old):
+            return False
+        if kind is str:
+            return old == new
+        if kind is Episode:
+            return old is new
+        if kind is dict:
+            return old.keys() == new.keys() and all(type(k) is str for k in new) \
+                and all(same(old[k], new[k]) for k in new)
+        if kind is tuple or kind is list:
+            return len(old) == len(new) and all(map(same, old, new))
+        if is_dataclass(kind):
+            if _holds_episodes(kind):
+                return all(same(getattr(old, f.name), getattr(new, f.name))
+                           for f in fields(kind))
+            return (old is new and _plain_record(kind)) or text(old) == text(new)
+        if kind is int or kind is bool or new is None:
+            return old == new
+        return text(old) == text(new)
+
+    return same
 
 
 def write_assets(site: Site, renderer: Renderer, staging: Staging) -> None:
