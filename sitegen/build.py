@@ -18,7 +18,7 @@ from sitegen.cache import (CACHE_DIR, BuildSession, EpisodeStore, Manifest, Memo
                            Signature, code_fingerprint,
                            config_fingerprint, digest, folder_fingerprint, forget_manifest,
                            inputs_fingerprint, load_manifest, save_manifest, template_cache)
-from sitegen.config import load_config
+from sitegen.config import CONFIG_NAME, load_config
 from sitegen.errors import BuildError, Problem, Problems
 from sitegen.model import Site, SiteConfig
 from sitegen.output import MARKER, Staging, check_target, output_intact
@@ -75,6 +75,23 @@ def _load_config(options: BuildOptions, problems: Problems) -> SiteConfig:
     return replace(config, base_url=options.base_url) if options.base_url else config
 
 
+def _session_config(options: BuildOptions, session: BuildSession,
+                    problems: Problems) -> SiteConfig:
+    """site.yaml's config, parsed again only when its bytes change: the same object
+    across a session's builds keeps what is computed once per config (its fingerprint)."""
+    path = options.site_dir.resolve() / CONFIG_NAME
+    try:
+        data = path.read_bytes()
+    except OSError:   # load_config reports it
+        return _load_config(options, problems)
+    key = (str(path), data, options.base_url)
+    if session.config is None or session.config[0] != key:
+        found = Problems()
+        session.config = (key, _load_config(options, found), tuple(found.items))
+    problems.extend(session.config[2])
+    return session.config[1]
+
+
 def _load_site(config: SiteConfig, options: BuildOptions, problems: Problems,
                store: EpisodeStore | None) -> Site:
     if problems.errors:  # without a valid config, episodes would only add noise
@@ -127,7 +144,7 @@ def build(options: BuildOptions, progress: Callable[[str], None] | None = None,
     if session.memos is None:
         session.memos = MemoStore(cache_root / "memo")
     problems = Problems()
-    config = _load_config(options, problems)
+    config = _session_config(options, session, problems)
     target = _target(options, config)
     manifest = _previous_manifest(session, cache_root, target)
     inputs_ns = time.time_ns()

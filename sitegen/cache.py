@@ -575,6 +575,7 @@ class BuildSession:
     # By output folder: (scope, options, Site) of the last build that wrote it, whose
     # manifest is in `manifests`; its episodes are the objects that output was made from.
     built: dict[str, tuple[str, Any, Any]] = field(default_factory=dict)
+    config: tuple[Any, Any, tuple[Problem, ...]] | None = None   # site.yaml: bytes, parsed
     commit_lock: Any = None       # held while the live output changes in place (serve)
     resident: dict[str, Any] = field(default_factory=dict)   # phases' in-memory state
     # Write the output's manifest to the cache, for the next process building the same

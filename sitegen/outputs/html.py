@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import os
 import threading
+from operator import is_
 from dataclasses import fields, is_dataclass
 from functools import lru_cache
 from typing import Any, Callable
@@ -236,7 +237,8 @@ def context_comparer() -> Callable[[Any, Any], bool]:
     `context_fingerprinter` makes it), cheaper than making both: episodes compare by
     identity (the same object has the same fingerprint), and anything else as its
     fingerprint text shows it. False may be wrong (the caller then fingerprints),
-    True never is."""
+    True never is, as long as objects that outlive a build (the model's) are never
+    changed in place."""
     reprs: dict[int, tuple[Any, str]] = {}   # both contexts stay alive meanwhile
 
     def text(value: Any) -> str:
@@ -254,17 +256,28 @@ def context_comparer() -> Callable[[Any, Any], bool]:
         if kind is Episode:
             return old is new
         if kind is dict:
-            return old.keys() == new.keys() and all(type(k) is str for k in new) \
-                and all(same(old[k], new[k]) for k in new)
+            if old.keys() != new.keys():
+                return False
+            for key, value in new.items():
+                if type(key) is not str or not same(old[key], value):
+                    return False
+            return True
         if kind is tuple or kind is list:
-            return len(old) == len(new) and all(map(same, old, new))
+            if len(old) != len(new):
+                return False
+            if all(map(is_, old, new)):   # a page's episodes, as a rule
+                return True
+            for one, other in zip(old, new):
+                if not same(one, other):
+                    return False
+            return True
+        if kind is int or kind is bool or new is None:
+            return old == new
         if is_dataclass(kind):
             if _holds_episodes(kind):
                 return all(same(getattr(old, f.name), getattr(new, f.name))
                            for f in fields(kind))
             return (old is new and _plain_record(kind)) or text(old) == text(new)
-        if kind is int or kind is bool or new is None:
-            return old == new
         return text(old) == text(new)
 
     return same
