@@ -109,7 +109,7 @@ class Staging:
         self.resident: dict[str, Any] = {}
         # The site the previous output was built from, when this process built it in the
         # same scope and with the same options (a session): an episode that is the very
-        # object it held made the same files then (see `unchanged`, `same_positions`).
+        # object it held made the same files then (see `same_positions`, `keep`).
         self.previous_site: Site | None = None
         self.write(MARKER, "built by sitegen; replaced as a whole on each build\n")
 
@@ -180,7 +180,7 @@ class Staging:
     def keep(self, rel: str) -> bool:
         """Keep the published `rel` as the previous build made it, without a key: for a
         caller that knows it would be made from the very inputs it was made from then
-        (`unchanged`, `same_positions`). False when there is no such file to keep."""
+        (`same_positions`). False when there is no such file to keep."""
         rel = safe_relpath(rel)
         record = self.previous.get(rel)
         if record is None or rel in self.written or self.previous_site is None:
@@ -190,17 +190,6 @@ class Staging:
         self.written.add(rel)
         self.kept[rel] = record
         return True
-
-    def unchanged(self, episode: Episode) -> bool:
-        """Whether `episode` is an object the previous build was made from: its files
-        that depend on it alone (and the scope) are as that build made them."""
-        return id(episode) in self._previous_ids
-
-    @cached_property
-    def _previous_ids(self) -> frozenset[int]:
-        # The session keeps the previous site alive, so these ids are not reused.
-        site = self.previous_site
-        return frozenset(map(id, site.episodes)) if site is not None else frozenset()
 
     def same_positions(self, site: Site) -> list[bool] | None:
         """For each of `site.episodes`, whether the previous build had the very same

@@ -455,13 +455,21 @@ def test_a_session_rebuild_after_any_change_matches_a_cold_build(site: Path, tmp
     assert_same_as_cold(site, site / "public", tmp_path)
 
 
-def test_a_transcript_edit_in_a_session_rewrites_only_what_shows_it(site: Path):
+def test_a_transcript_edit_in_a_session_rewrites_only_what_shows_it(
+        site: Path, monkeypatch: pytest.MonkeyPatch):
+    from sitegen.outputs import feed
     session = BuildSession()
     make(site, session)
     edit(site / EPISODES / NINE_BARS, "Welcome back to Load Path", "Welcome back, everyone")
     make(site, session)
+    items: list[str] = []
+    real = feed.episode_item_xml
+    monkeypatch.setattr(feed, "episode_item_xml",
+                        lambda site_, episode, notes: items.append(episode.slug)
+                        or real(site_, episode, notes))
     edit(site / EPISODES / NINE_BARS, "Welcome back, everyone", "Welcome back, all")
     result = make(site, session)
+    assert items == []   # the feed item does not show the transcript: not made again
     assert "episodes/nine-bars/index.html" in result.changed
     # the neighbours link it by its card, which a transcript edit leaves alone
     unchanged = ["episodes/why-bike-gears-click/index.html",

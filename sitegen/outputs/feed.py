@@ -11,7 +11,7 @@ import html
 import logging
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
@@ -420,6 +420,18 @@ def local_file(config: SiteConfig, ref: str) -> Path | None:
     return path
 
 
+# What an episode's <item> does not show: the words of its transcript (it links the
+# transcript files only if there are turns), and the hash of the file they are in.
+_NOT_IN_ITEM = frozenset({"turns", "digest"})
+
+
+def item_fingerprint(episode: Episode) -> str:
+    """Everything of an episode its `<item>` may show: a transcript edit leaves it alone."""
+    return kept_on(episode, "_item_fingerprint", lambda: digest(
+        *(repr(getattr(episode, f.name)) for f in fields(episode) if f.name not in _NOT_IN_ITEM),
+        bool(episode.turns)))
+
+
 @dataclass(frozen=True)
 class _Item:
     """An episode's `<item>` as a build made it, kept for the next build (`resident`)."""
@@ -463,11 +475,13 @@ def _known(known: dict[int, _Item], episode: Episode) -> _Item | None:
 
 
 def _new_item(site: Site, staging: Staging, episode: Episode) -> _Item:
-    """The episode's item, from the memo store (earlier processes) or made now; both
-    the item and its notes depend on the episode and the config (the scope)."""
-    def notes() -> str:
-        return staging.memo("feed-notes", [episode], lambda: show_notes_html(site, episode))
+    """The episode's item, from the memo store (an earlier build) or made now; both
+    the item and its notes depend on what the item shows and the config (the scope)."""
+    shown = item_fingerprint(episode)
 
-    memo_key = staging.key("memo:feed-item", [episode])
+    def notes() -> str:
+        return staging.memo("feed-notes", [shown], lambda: show_notes_html(site, episode))
+
+    memo_key = staging.key("memo:feed-item", [shown])
     xml = staging.memos.get(memo_key, lambda: episode_item_xml(site, episode, notes()))
     return _Item(episode, memo_key, xml, hashlib.sha256(xml).hexdigest())

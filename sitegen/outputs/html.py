@@ -284,10 +284,12 @@ def context_comparer() -> Callable[[Any, Any], bool]:
 
 
 def write_assets(site: Site, renderer: Renderer, staging: Staging) -> None:
+    # The scope holds the theme's bytes, the assets' hashed names and the config: an
+    # unchanged scope means unchanged files.
     for public_name, data in renderer.assets.items():
-        staging.write(public_name, data)
-    staging.write("robots.txt", "User-agent: *\nAllow: /\n\nSitemap: "
-                  f"{site.config.absolute_url('sitemap.xml')}\n")
+        staging.cached(public_name, [], lambda data=data: data)
+    staging.cached("robots.txt", [], lambda: "User-agent: *\nAllow: /\n\nSitemap: "
+                   f"{site.config.absolute_url('sitemap.xml')}\n")
 
 
 def write_audio(site: Site, renderer: Renderer, staging: Staging) -> None:
