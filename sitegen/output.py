@@ -169,13 +169,7 @@ class Staging:
         """Keep the published `rel` if it was made from `key` and is untouched since."""
         rel = safe_relpath(rel)
         record = self.previous.get(rel)
-        if record is None or record.key != key or rel in self.written:
-            return False
-        if self.verify and not record.matches(os.path.join(self.target, rel)):
-            return False
-        self.written.add(rel)
-        self.kept[rel] = record
-        return True
+        return record is not None and record.key == key and self._keep(rel, record)
 
     def keep(self, rel: str) -> bool:
         """Keep the published `rel` as the previous build made it, without a key: for a
@@ -183,7 +177,11 @@ class Staging:
         (`same_positions`). False when there is no such file to keep."""
         rel = safe_relpath(rel)
         record = self.previous.get(rel)
-        if record is None or rel in self.written or self.previous_site is None:
+        return record is not None and self.previous_site is not None \
+            and self._keep(rel, record)
+
+    def _keep(self, rel: str, record: FileRecord) -> bool:
+        if rel in self.written:
             return False
         if self.verify and not record.matches(os.path.join(self.target, rel)):
             return False
