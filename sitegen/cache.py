@@ -565,7 +565,9 @@ class BuildSession:
 
     Pass the same object to every `build(options, session=...)`: parsed episodes,
     the output manifest and the compiled templates stay in memory, so a rebuild
-    reads from disk only the files that changed. Not shared between threads.
+    reads from disk only the files that changed. The site each output was last built
+    from lets phases skip the episodes that are the very same objects (an unchanged
+    file gives back the same Episode). Not shared between threads.
     """
     episodes: EpisodeStore | None = None
     memos: MemoStore | None = None

@@ -5,6 +5,11 @@ inputs did not change: an episode page by its episode and its two neighbours,
 a list page by a fingerprint of its whole context. Theme, config, speaker
 colours and sitegen's code are in every key through `staging.scope`. When many
 episode pages must be rendered, worker processes share the work.
+
+In a session (the dev server) a rebuild skips the episode pages whose episode and
+neighbours are the very objects the previous build used (`Staging.same_positions`),
+and compares each list page's context with the previous build's instead of
+fingerprinting it again.
 """
 from __future__ import annotations
 
