@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 from urllib.parse import quote, urljoin
 
 from feedgen.feed import FeedGenerator
@@ -137,9 +137,8 @@ def _bad_character(text: str) -> str | None:
     return f"U+{ord(match.group()):04X}" if match else None
 
 
-def xml_problems(site: Site, episodes: Iterable[Episode] | None = None) -> list[Problem]:
-    """Control characters (a form feed pasted into the notes...) that XML cannot carry,
-    in the config and in `episodes` (default: every episode in the feed)."""
+def xml_problems(site: Site) -> list[Problem]:
+    """Control characters (a form feed pasted into the notes...) that XML cannot carry."""
     problems = Problems()
     hint = "delete the invisible character; editors show it as a box or ^L"
     config = site.config
@@ -149,7 +148,7 @@ def xml_problems(site: Site, episodes: Iterable[Episode] | None = None) -> list[
             source = config.root / "site.yaml"
             problems.error(f"{key} contains {bad}, which a feed cannot carry", source,
                            key_line(source, key), hint)
-    for episode in feed_episodes(site) if episodes is None else episodes:
+    for episode in feed_episodes(site):
         if kept_on(episode, "_xml_clean", lambda: not _NOT_XML.search(
                 "\n".join([episode.notes, *(t for _, t, _ in _episode_texts(episode))]))):
             continue  # the common case, in one search
@@ -168,12 +167,9 @@ def xml_problems(site: Site, episodes: Iterable[Episode] | None = None) -> list[
     return problems.items
 
 
-def feed_problems(site: Site, episodes: Iterable[Episode] | None = None) -> list[Problem]:
-    """What keeps the feed from being made: in the config, and in `episodes` (default:
-    every episode in the feed)."""
-    episodes = feed_episodes(site) if episodes is None else tuple(episodes)
-    problems = [p for episode in episodes for p in audio_problems(episode)]
-    return problems + xml_problems(site, episodes)
+def feed_problems(site: Site) -> list[Problem]:
+    problems = [p for episode in feed_episodes(site) for p in audio_problems(episode)]
+    return problems + xml_problems(site)
 
 
 def _cdata_safe(text: str) -> str:
@@ -444,13 +440,11 @@ class _Item:
 def write_feed(site: Site, renderer: Renderer, staging: Staging) -> None:
     """feed.xml, keyed by its channel and the bytes of its items: a transcript edit
     makes the episode's item again but leaves the feed as it is."""
-    known = _known_items(staging)
-    episodes = feed_episodes(site)
-    # An item made in this scope passed the checks from the very same episode object.
-    problems = feed_problems(site, [e for e in episodes if _known(known, e) is None])
+    problems = feed_problems(site)
     if problems:
         raise BuildError(problems)
-    items = [_known(known, e) or _new_item(site, staging, e) for e in episodes]
+    known = _known_items(staging)
+    items = [_known(known, e) or _new_item(site, staging, e) for e in feed_episodes(site)]
     for item in items:
         staging.memos.used.add(item.memo_key)   # still wanted: not dropped when saved
     staging.resident["feed-items"] = (staging.scope, {id(i.episode): i for i in items})
