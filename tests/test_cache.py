@@ -348,9 +348,12 @@ def _many_episodes(site: Path, count: int) -> None:
     source = (episodes / "2026-02-04-nine-bars.md").read_text(encoding="utf-8")
     guid = source.split("guid: ", 1)[1].split("\n", 1)[0]
     for n in range(count):
+        # each its own audio: a feed cannot list one enclosure URL twice
+        audio = f"audio: {{url: https://cdn.example.com/copy-{n}.mp3, length: 1000, duration: 60}}"
         (episodes / f"2025-01-{n % 28 + 1:02d}-copy-{n}.md").write_text(
             source.replace(f"guid: {guid}", f"guid: 00000000-0000-4000-8000-{n:012d}")
-                  .replace("number: 2\n", f"number: {100 + n}\n"), encoding="utf-8")
+                  .replace("number: 2\n", f"number: {100 + n}\n")
+                  .replace("audio: audio/nine-bars.mp3", audio), encoding="utf-8")
 
 
 def test_episodes_parsed_in_two_processes_match_a_serial_build(site: Path, tmp_path: Path,
@@ -405,6 +408,9 @@ def _add_episode(site: Path) -> None:
     guid = source.split("guid: ", 1)[1].split("\n", 1)[0]
     (site / EPISODES / "2026-02-10-an-added-episode.md").write_text(
         source.replace(f"guid: {guid}", "guid: 00000000-0000-4000-8000-000000000042")
+              .replace("audio: audio/nine-bars.mp3",
+                       "audio: {url: https://cdn.example.com/added.mp3, length: 1000, "
+                       "duration: 60}")
               .replace("number: 2\n", "number: 42\n")
               .replace("date: 2026-02-04", "date: 2026-02-10")
               .replace('title: "Nine Bars: Inside an Espresso Machine"', "title: Added"),
