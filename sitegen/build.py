@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from sitegen.cache import (CACHE_DIR, BuildSession, EpisodeStore, Manifest, MemoStore,
-                           code_fingerprint,
+                           Signature, code_fingerprint,
                            config_fingerprint, digest, folder_fingerprint, forget_manifest,
                            inputs_fingerprint, load_manifest, save_manifest, template_cache)
-from sitegen.config import load_config
+from sitegen.config import CONFIG_NAME, load_config
 from sitegen.errors import BuildError, Problem, Problems
 from sitegen.model import Site, SiteConfig
 from sitegen.output import MARKER, Staging, check_target, output_intact
@@ -75,6 +75,23 @@ def _load_config(options: BuildOptions, problems: Problems) -> SiteConfig:
     return replace(config, base_url=options.base_url) if options.base_url else config
 
 
+def _session_config(options: BuildOptions, session: BuildSession,
+                    problems: Problems) -> SiteConfig:
+    """site.yaml's config, parsed again only when its bytes change: the same object
+    across a session's builds keeps what is computed once per config (its fingerprint)."""
+    path = options.site_dir.resolve() / CONFIG_NAME
+    try:
+        data = path.read_bytes()
+    except OSError:   # load_config reports it
+        return _load_config(options, problems)
+    key = (str(path), data, options.base_url)
+    if session.config is None or session.config[0] != key:
+        found = Problems()
+        session.config = (key, _load_config(options, found), tuple(found.items))
+    problems.extend(session.config[2])
+    return session.config[1]
+
+
 def _load_site(config: SiteConfig, options: BuildOptions, problems: Problems,
                store: EpisodeStore | None) -> Site:
     if problems.errors:  # without a valid config, episodes would only add noise
@@ -127,15 +144,20 @@ def build(options: BuildOptions, progress: Callable[[str], None] | None = None,
     if session.memos is None:
         session.memos = MemoStore(cache_root / "memo")
     problems = Problems()
-    config = _load_config(options, problems)
+    config = _session_config(options, session, problems)
     target = _target(options, config)
     manifest = _previous_manifest(session, cache_root, target)
     inputs_ns = time.time_ns()
-    inputs, racy = _inputs(options, root, [target, _configured_output(config)], manifest)
+    seen: dict[str, Signature | None] = {}
+    inputs, racy = _inputs(options, root, [target, _configured_output(config)], manifest, seen)
     if not problems.errors and manifest is not None and not racy \
             and _unchanged(inputs, target, manifest, verify=not _remembered(session, manifest)):
         return _up_to_date(options, session, manifest, started)
-    site = _load_site(config, options, problems, session.episodes)
+    session.episodes.seen = seen   # the loader takes these stats instead of its own
+    try:
+        site = _load_site(config, options, problems, session.episodes)
+    finally:
+        session.episodes.seen = {}
     problems.raise_if_errors(options.strict)
     check_target(target, site.config.root, site.config.content_path, options.force)
     renderer = _renderer(site, options, session, cache_root)
@@ -150,6 +172,7 @@ def build(options: BuildOptions, progress: Callable[[str], None] | None = None,
     staging.verify = not _remembered(session, manifest)
     staging.commit_lock = session.commit_lock
     staging.resident = session.resident
+    staging.previous_site = _previous_site(session, manifest, scope, options)
     try:
         timings = run_phases(output_phases(), site, renderer, staging, progress,
                              manifest.timings if manifest else {},
@@ -161,6 +184,7 @@ def build(options: BuildOptions, progress: Callable[[str], None] | None = None,
     new = Manifest(str(target), staging.records, inputs, inputs_ns, len(site.episodes),
                    problems.warnings, timings, staging.groups)
     _save(session, cache_root, new)
+    session.built[new.target] = (scope, options, site)
     log.info("parsed %d episode files, rendered %d files, kept %d", session.episodes.parsed,
              len(staging.keys), len(staging.kept))
     session.episodes.parsed = 0
@@ -286,21 +310,34 @@ def _remembered(session: BuildSession, manifest: Manifest | None) -> bool:
     return manifest is not None and session.manifests.get(manifest.target) is manifest
 
 
+def _previous_site(session: BuildSession, manifest: Manifest | None, scope: str,
+                   options: BuildOptions) -> Site | None:
+    """The site this session last built `manifest`'s output from, if that build had the
+    same scope and options: its episode objects are what that output was made from."""
+    if manifest is None or not _remembered(session, manifest):
+        return None
+    found = session.built.get(manifest.target)
+    if found is None or found[0] != scope or found[1] != options:
+        return None
+    return found[2]
+
+
 def _previous_manifest(session: BuildSession, cache_root: Path, target: Path) -> Manifest | None:
     manifest = session.manifests.get(str(target))
     return manifest if manifest is not None else load_manifest(cache_root, target)
 
 
-def _inputs(options: BuildOptions, root: Path, outputs: list[Path],
-            manifest: Manifest | None) -> tuple[str, bool]:
+def _inputs(options: BuildOptions, root: Path, outputs: list[Path], manifest: Manifest | None,
+            seen: dict[str, Signature | None] | None = None) -> tuple[str, bool]:
     """The state of every input (site folder files, built-in theme, code, options),
     and whether a file changed too recently to trust its stat. `outputs` (this
-    build's target first, then the configured output folder) are not inputs."""
+    build's target first, then the configured output folder) are not inputs. The
+    signature of every site file goes into `seen`."""
     from sitegen.render.theme import builtin_theme_dir
     extra = [code_fingerprint(), folder_fingerprint([builtin_theme_dir()]), outputs[0],
              options.drafts, options.base_url, options.live_reload, options.strict]
     return inputs_fingerprint(root, [*outputs, root / CACHE_DIR], extra,
-                              manifest.recorded_ns if manifest else 0)
+                              manifest.recorded_ns if manifest else 0, seen)
 
 
 def _unchanged(inputs: str, target: Path, manifest: Manifest, verify: bool = True) -> bool:

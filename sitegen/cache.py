@@ -214,6 +214,13 @@ class EpisodeStore:
         self.dirty: set[str] = set()
         self.parsed = 0
         self.pruned = False   # files of episodes deleted before this process started
+        # Signatures the build's walk of the inputs took just before loading (build());
+        # a path not in it is stat'ed here.
+        self.seen: dict[str, Signature | None] = {}
+
+    def _signature(self, path: str) -> Signature | None:
+        found = self.seen.get(path)
+        return found if found is not None else signature(path)
 
     def _file(self, path: str) -> Path:
         assert self.folder is not None
@@ -245,7 +252,7 @@ class EpisodeStore:
         key = str(path)
         self.used.add(key)
         config_key = config_fingerprint(config)
-        sig = signature(path)
+        sig = self._signature(key)
         entry = self._entry(key)
         if entry is not None and self._fresh(entry, sig, config_key):
             problems.extend(entry.problems)
@@ -304,12 +311,12 @@ class EpisodeStore:
 
     def _is_fresh(self, path: Path, config_key: str) -> bool:
         entry = self._entry(str(path))
-        return entry is not None and self._fresh(entry, signature(path), config_key)
+        return entry is not None and self._fresh(entry, self._signature(str(path)), config_key)
 
     def _parse(self, path: Path, config: SiteConfig, config_key: str) -> EpisodeEntry | None:
         from sitegen.source.episode import parse_episode, read_text
         found = Problems()
-        sig = signature(path)
+        sig = self._signature(str(path))
         text = read_text(path, found)
         episode = parse_episode(text, path, config, found) if text is not None else None
         if episode is None or found.errors or sig is None:
@@ -317,7 +324,7 @@ class EpisodeStore:
         audio = None
         if episode.audio is not None and episode.audio.local_path is not None:
             local = str(episode.audio.local_path)
-            audio = (local, signature(local))
+            audio = (local, self._signature(local))
         self.parsed += 1
         return EpisodeEntry(str(path), sig, time.time_ns(), config_key, audio, episode,
                             tuple(found.items))
@@ -326,12 +333,11 @@ class EpisodeStore:
         return (sig is not None and entry.signature == sig and entry.config_key == config_key
                 and not is_racy(sig, entry.recorded_ns) and self._audio_fresh(entry))
 
-    @staticmethod
-    def _audio_fresh(entry: EpisodeEntry) -> bool:
+    def _audio_fresh(self, entry: EpisodeEntry) -> bool:
         if entry.audio is None:
             return True
         audio_path, audio_sig = entry.audio
-        now = signature(audio_path)
+        now = self._signature(audio_path)
         return now is not None and now == audio_sig and not is_racy(now, entry.recorded_ns)
 
     def _remember(self, old: EpisodeEntry | None, sig: Signature, episode: Episode,
@@ -340,7 +346,7 @@ class EpisodeStore:
         audio = None
         if episode.audio is not None and episode.audio.local_path is not None:
             local = str(episode.audio.local_path)
-            audio = (local, signature(local))
+            audio = (local, self._signature(local))
         self.entries[key] = EpisodeEntry(key, sig, time.time_ns(), config_key, audio, episode,
                                          tuple(problems))
         self.dirty.add(key)
@@ -529,11 +535,14 @@ def forget_manifest(cache_root: Path, target: Path) -> None:
 
 
 def inputs_fingerprint(root: Path, skip: Iterable[Path], extra: Iterable[object],
-                       recorded_ns: int) -> tuple[str, bool]:
+                       recorded_ns: int, seen: dict[str, Signature | None] | None = None
+                       ) -> tuple[str, bool]:
     """Stat of every file in the site folder (outside `skip` and dot-folders), and
     whether any changed so recently (after `recorded_ns` - RACY_NS) that its stat
-    alone cannot prove it unchanged: then the caller must really build.
+    alone cannot prove it unchanged: then the caller must really build. Each file's
+    signature goes into `seen`, by path, when given.
     """
+    seen = {} if seen is None else seen
     skipped = {str(p) for p in skip}
     parts: list[object] = list(extra)
     racy = False
@@ -542,7 +551,7 @@ def inputs_fingerprint(root: Path, skip: Iterable[Path], extra: Iterable[object]
                          and os.path.join(folder, d) not in skipped)
         for name in sorted(files):
             path = os.path.join(folder, name)
-            sig = signature(path)
+            sig = seen[path] = signature(path)
             racy = racy or is_racy(sig, recorded_ns)
             parts += [path, sig]
     return digest(*parts), racy
@@ -556,13 +565,19 @@ class BuildSession:
 
     Pass the same object to every `build(options, session=...)`: parsed episodes,
     the output manifest and the compiled templates stay in memory, so a rebuild
-    reads from disk only the files that changed. Not shared between threads.
+    reads from disk only the files that changed. The site each output was last built
+    from lets phases skip the episodes that are the very same objects (an unchanged
+    file gives back the same Episode). Not shared between threads.
     """
     episodes: EpisodeStore | None = None
     memos: MemoStore | None = None
     manifests: dict[str, Manifest] = field(default_factory=dict)
     templates: dict[str, bytes] = field(default_factory=dict)   # compiled, by source hash
     site: Any = None              # the last Site built, returned when nothing changed
+    # By output folder: (scope, options, Site) of the last build that wrote it, whose
+    # manifest is in `manifests`; its episodes are the objects that output was made from.
+    built: dict[str, tuple[str, Any, Any]] = field(default_factory=dict)
+    config: tuple[Any, Any, tuple[Problem, ...]] | None = None   # site.yaml: bytes, parsed
     commit_lock: Any = None       # held while the live output changes in place (serve)
     resident: dict[str, Any] = field(default_factory=dict)   # phases' in-memory state
     # Write the output's manifest to the cache, for the next process building the same

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from sitegen.cache import FileRecord, MemoStore, digest, episode_fingerprint, record_for
 from sitegen.errors import SitegenError
-from sitegen.model import Episode
+from sitegen.model import Episode, Site
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +107,10 @@ class Staging:
         # What a phase keeps in memory for its next build in this process (see
         # BuildSession.resident); a forked process's changes to it are lost.
         self.resident: dict[str, Any] = {}
+        # The site the previous output was built from, when this process built it in the
+        # same scope and with the same options (a session): an episode that is the very
+        # object it held made the same files then (see `same_positions`, `keep`).
+        self.previous_site: Site | None = None
         self.write(MARKER, "built by sitegen; replaced as a whole on each build\n")
 
     def path(self, rel: str, key: str | None = None) -> Path:
@@ -165,13 +169,34 @@ class Staging:
         """Keep the published `rel` if it was made from `key` and is untouched since."""
         rel = safe_relpath(rel)
         record = self.previous.get(rel)
-        if record is None or record.key != key or rel in self.written:
+        return record is not None and record.key == key and self._keep(rel, record)
+
+    def keep(self, rel: str) -> bool:
+        """Keep the published `rel` as the previous build made it, without a key: for a
+        caller that knows it would be made from the very inputs it was made from then
+        (`same_positions`). False when there is no such file to keep."""
+        rel = safe_relpath(rel)
+        record = self.previous.get(rel)
+        return record is not None and self.previous_site is not None \
+            and self._keep(rel, record)
+
+    def _keep(self, rel: str, record: FileRecord) -> bool:
+        if rel in self.written:
             return False
         if self.verify and not record.matches(os.path.join(self.target, rel)):
             return False
         self.written.add(rel)
         self.kept[rel] = record
         return True
+
+    def same_positions(self, site: Site) -> list[bool] | None:
+        """For each of `site.episodes`, whether the previous build had the very same
+        object at the same place; None when there is no previous site or its episode
+        count differs (then neighbours, pages and counts may all have moved)."""
+        previous = self.previous_site
+        if previous is None or len(previous.episodes) != len(site.episodes):
+            return None
+        return [new is old for new, old in zip(site.episodes, previous.episodes)]
 
     def keep_group(self, group: str, key: str) -> bool:
         """Keep every file the last build wrote in `group` if the group was made from `key`.

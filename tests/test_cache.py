@@ -348,9 +348,12 @@ def _many_episodes(site: Path, count: int) -> None:
     source = (episodes / "2026-02-04-nine-bars.md").read_text(encoding="utf-8")
     guid = source.split("guid: ", 1)[1].split("\n", 1)[0]
     for n in range(count):
+        # each its own audio: a feed cannot list one enclosure URL twice
+        audio = f"audio: {{url: https://cdn.example.com/copy-{n}.mp3, length: 1000, duration: 60}}"
         (episodes / f"2025-01-{n % 28 + 1:02d}-copy-{n}.md").write_text(
             source.replace(f"guid: {guid}", f"guid: 00000000-0000-4000-8000-{n:012d}")
-                  .replace("number: 2\n", f"number: {100 + n}\n"), encoding="utf-8")
+                  .replace("number: 2\n", f"number: {100 + n}\n")
+                  .replace("audio: audio/nine-bars.mp3", audio), encoding="utf-8")
 
 
 def test_episodes_parsed_in_two_processes_match_a_serial_build(site: Path, tmp_path: Path,
@@ -391,3 +394,123 @@ _PIECES = st.sampled_from(["word", "Ada", " ", " ", "!", "|", "~", "~~", "*", "_
 def test_the_transcript_fast_path_renders_like_markdown(text: str):
     expected = markdown(False).renderInline(text).replace("&quot;", '"')
     assert render_inline(text).replace("&quot;", '"') == expected
+
+
+# --- a session's fast path: phases skip the episodes the previous build was made from ---
+
+EPISODES = Path("content/episodes")
+NINE_BARS = "2026-02-04-nine-bars.md"
+GEARS = "2026-02-25-why-bike-gears-click.md"
+
+
+def _add_episode(site: Path) -> None:
+    source = (site / EPISODES / NINE_BARS).read_text(encoding="utf-8")
+    guid = source.split("guid: ", 1)[1].split("\n", 1)[0]
+    (site / EPISODES / "2026-02-10-an-added-episode.md").write_text(
+        source.replace(f"guid: {guid}", "guid: 00000000-0000-4000-8000-000000000042")
+              .replace("audio: audio/nine-bars.mp3",
+                       "audio: {url: https://cdn.example.com/added.mp3, length: 1000, "
+                       "duration: 60}")
+              .replace("number: 2\n", "number: 42\n")
+              .replace("date: 2026-02-04", "date: 2026-02-10")
+              .replace('title: "Nine Bars: Inside an Espresso Machine"', "title: Added"),
+        encoding="utf-8")
+
+
+SESSION_EDITS = {
+    "transcript": lambda site: edit(site / EPISODES / GEARS, "I descaled my espresso",
+                                    "I finally descaled my espresso"),
+    "title, shown on the neighbours' pages": lambda site: edit(
+        site / EPISODES / NINE_BARS, "Nine Bars: Inside", "Nine Bars: All Inside"),
+    "summary": lambda site: edit(site / EPISODES / NINE_BARS, "Repair technician",
+                                 "Veteran repair technician"),
+    "date, moving the episode in the list": lambda site: edit(
+        site / EPISODES / NINE_BARS, "date: 2026-02-04 09:00", "date: 2026-03-30 09:00"),
+    "date, same place and day": lambda site: edit(
+        site / EPISODES / NINE_BARS, "date: 2026-02-04 09:00", "date: 2026-02-04 10:30"),
+    "a guest's link": lambda site: edit(site / EPISODES / NINE_BARS,
+                                        "people/rafael-duarte}", "people/rafael}"),
+    "a speaker added": lambda site: edit(site / EPISODES / GEARS, "  tom: {}\n",
+                                         "  tom: {}\n  helen: {}\n"),
+    "an episode added": _add_episode,
+    "an episode removed": lambda site: (site / EPISODES / NINE_BARS).unlink(),
+    "an episode renamed": lambda site: (site / EPISODES / NINE_BARS).rename(
+        site / EPISODES / "2026-02-04-nine-bars-renamed.md"),
+    "an episode made a draft": lambda site: edit(site / EPISODES / NINE_BARS,
+                                                 "explicit: false\n",
+                                                 "explicit: false\ndraft: true\n"),
+    "show notes, in the feed": lambda site: edit(site / EPISODES / GEARS, "## Transcript",
+                                                 "More notes.\n\n## Transcript"),
+    "site.yaml": lambda site: edit(site / "site.yaml", "title: Load Path",
+                                   "title: Load Path Again"),
+}
+
+
+@pytest.mark.parametrize("change", sorted(SESSION_EDITS))
+def test_a_session_rebuild_after_any_change_matches_a_cold_build(site: Path, tmp_path: Path,
+                                                                 change: str):
+    session = BuildSession()
+    make(site, session)
+    edit(site / EPISODES / BRIDGES, "Hello and welcome to Load Path", "Hello, warm up")
+    make(site, session)   # a rebuild: the phases now hold what the fast path compares with
+    SESSION_EDITS[change](site)
+    make(site, session)
+    assert_same_as_cold(site, site / "public", tmp_path)
+    edit(site / EPISODES / BRIDGES, "Hello, warm up", "Hello, once more")
+    make(site, session)   # and the build after it, from the state the change left
+    assert_same_as_cold(site, site / "public", tmp_path)
+
+
+def test_a_transcript_edit_in_a_session_rewrites_only_what_shows_it(
+        site: Path, monkeypatch: pytest.MonkeyPatch):
+    from sitegen.outputs import feed
+    session = BuildSession()
+    make(site, session)
+    edit(site / EPISODES / NINE_BARS, "Welcome back to Load Path", "Welcome back, everyone")
+    make(site, session)
+    items: list[str] = []
+    real = feed.episode_item_xml
+    monkeypatch.setattr(feed, "episode_item_xml",
+                        lambda site_, episode, notes: items.append(episode.slug)
+                        or real(site_, episode, notes))
+    edit(site / EPISODES / NINE_BARS, "Welcome back, everyone", "Welcome back, all")
+    result = make(site, session)
+    assert items == []   # the feed item does not show the transcript: not made again
+    assert "episodes/nine-bars/index.html" in result.changed
+    # the neighbours link it by its card, which a transcript edit leaves alone
+    unchanged = ["episodes/why-bike-gears-click/index.html",
+                 "episodes/how-bridges-stand-up/index.html", "feed.xml", "sitemap.xml",
+                 "index.html", "speakers/index.html"]
+    assert not set(unchanged) & set(result.changed)
+
+
+def test_a_feed_problem_in_a_session_is_reported_and_the_fix_shows(site: Path, tmp_path: Path):
+    from sitegen.errors import BuildError
+    session = BuildSession()
+    make(site, session)
+    path = site / EPISODES / NINE_BARS
+    good = path.read_text(encoding="utf-8")
+    edit(path, "audio: audio/nine-bars.mp3\n", "")
+    with pytest.raises(BuildError) as caught:
+        make(site, session)
+    assert "no audio" in str(caught.value)
+    path.write_text(good.replace("Tom has owned", "Tom\x0c has owned", 1), encoding="utf-8")
+    with pytest.raises(BuildError) as caught:   # a form feed: XML cannot carry it
+        make(site, session)
+    assert "U+000C" in str(caught.value)
+    path.write_text(good.replace("Nine Bars: Inside", "Nine Bars: Fixed"), encoding="utf-8")
+    make(site, session)
+    assert "Nine Bars: Fixed" in page(site, "feed.xml")
+    assert_same_as_cold(site, site / "public", tmp_path)
+
+
+def test_a_session_building_two_outputs_keeps_each_right(site: Path, tmp_path: Path):
+    session = BuildSession()
+    other = tmp_path / "other-output"
+    make(site, session)
+    build(BuildOptions(site_dir=site, output_dir=other, drafts=True), session=session)
+    edit(site / EPISODES / NINE_BARS, "Nine Bars: Inside", "Nine Bars: All Inside")
+    make(site, session)
+    build(BuildOptions(site_dir=site, output_dir=other, drafts=True), session=session)
+    assert_same_as_cold(site, site / "public", tmp_path)
+    assert tree(other) == cold_tree(site, tmp_path, drafts=True)

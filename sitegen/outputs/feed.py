@@ -6,10 +6,12 @@ Item GUIDs come from the model and never depend on base_url or the slug.
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import re
 import uuid
+from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -18,7 +20,7 @@ from urllib.parse import quote, urljoin
 from feedgen.feed import FeedGenerator
 from lxml.etree import CDATA
 
-from sitegen.cache import kept_on
+from sitegen.cache import digest, kept_on
 from sitegen.errors import BuildError, Problem, Problems
 from sitegen.model import Episode, Site, SiteConfig, Speaker
 from sitegen.output import Staging
@@ -337,15 +339,22 @@ def feed_xml(site: Site, notes: Callable[[Episode], str] | None = None,
     problems = feed_problems(site)
     if problems:
         raise BuildError(problems)
-    channel = _channel(site).rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     if item_xml is None:
         def item_xml(episode: Episode) -> bytes:
             return episode_item_xml(site, episode, notes(episode) if notes is not None
                                     else show_notes_html(site, episode))
-    # Items go where the channel closes, as feedgen itself would put them.
+    return splice_items(channel_xml(site), [item_xml(e) for e in feed_episodes(site)])
+
+
+def channel_xml(site: Site) -> bytes:
+    """The feed without its items."""
+    return _channel(site).rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+
+
+def splice_items(channel: bytes, items: list[bytes]) -> bytes:
+    """The items go where the channel closes, as feedgen itself would put them."""
     cut = channel.rindex(_CHANNEL_END)
-    items = b"".join(item_xml(episode) for episode in feed_episodes(site))
-    return channel[:cut] + items + channel[cut:]
+    return channel[:cut] + b"".join(items) + channel[cut:]
 
 
 _CHANNEL_END = b"  </channel>"
@@ -393,14 +402,66 @@ def local_file(config: SiteConfig, ref: str) -> Path | None:
     return path
 
 
+# What an episode's <item> does not show: the words of its transcript (it links the
+# transcript files only if there are turns), and the hash of the file they are in.
+_NOT_IN_ITEM = frozenset({"turns", "digest"})
+
+
+def item_fingerprint(episode: Episode) -> str:
+    """Everything of an episode its `<item>` may show: a transcript edit leaves it alone."""
+    return kept_on(episode, "_item_fingerprint", lambda: digest(
+        *(repr(getattr(episode, f.name)) for f in fields(episode) if f.name not in _NOT_IN_ITEM),
+        bool(episode.turns)))
+
+
+@dataclass(frozen=True)
+class _Item:
+    """An episode's `<item>` as a build made it, kept for the next build (`resident`)."""
+    episode: Episode
+    memo_key: str
+    xml: bytes
+    digest: str
+
+
 def write_feed(site: Site, renderer: Renderer, staging: Staging) -> None:
-    def notes(episode: Episode) -> str:  # depends on the episode and config (the scope)
-        return staging.memo("feed-notes", [episode], lambda: show_notes_html(site, episode))
-
-    def item_xml(episode: Episode) -> bytes:  # likewise
-        return staging.memo("feed-item", [episode],
-                            lambda: episode_item_xml(site, episode, notes(episode)))
-
-    staging.write(FEED_PATH, feed_xml(site, item_xml=item_xml))
+    """feed.xml, keyed by its channel and the bytes of its items: a transcript edit
+    makes the episode's item again but leaves the feed as it is."""
+    problems = feed_problems(site)
+    if problems:
+        raise BuildError(problems)
+    known = _known_items(staging)
+    items = [_known(known, e) or _new_item(site, staging, e) for e in feed_episodes(site)]
+    for item in items:
+        staging.memos.used.add(item.memo_key)   # still wanted: not dropped when saved
+    staging.resident["feed-items"] = (staging.scope, {id(i.episode): i for i in items})
+    channel = channel_xml(site)
+    made_from = digest(hashlib.sha256(channel).hexdigest(), *(i.digest for i in items))
+    key = staging.key(FEED_PATH, [made_from])
+    if not staging.reuse(FEED_PATH, key):
+        staging.write(FEED_PATH, splice_items(channel, [i.xml for i in items]), key)
     for relpath, source in local_episode_images(site):
         staging.link(relpath, source)
+
+
+def _known_items(staging: Staging) -> dict[int, _Item]:
+    """The items the last build in this process made, by episode id, if in this scope."""
+    found = staging.resident.get("feed-items")
+    return found[1] if found is not None and found[0] == staging.scope else {}
+
+
+def _known(known: dict[int, _Item], episode: Episode) -> _Item | None:
+    item = known.get(id(episode))
+    return item if item is not None and item.episode is episode else None
+
+
+def _new_item(site: Site, staging: Staging, episode: Episode) -> _Item:
+    """The episode's item, from the memo store (an earlier build) or made now; both
+    the item and its notes depend on what the item shows and the config (the scope)."""
+    shown = item_fingerprint(episode)
+
+    def notes() -> str:
+        return staging.memo("feed-notes", [shown], lambda: show_notes_html(site, episode))
+
+    memo_key = staging.key("memo:feed-item", [shown])
+    xml = staging.memos.get(memo_key, lambda: episode_item_xml(site, episode, notes()))
+    return _Item(episode, memo_key, xml, hashlib.sha256(xml).hexdigest())

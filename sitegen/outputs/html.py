@@ -5,6 +5,11 @@ inputs did not change: an episode page by its episode and its two neighbours,
 a list page by a fingerprint of its whole context. Theme, config, speaker
 colours and sitegen's code are in every key through `staging.scope`. When many
 episode pages must be rendered, worker processes share the work.
+
+In a session (the dev server) a rebuild skips the episode pages whose episode and
+neighbours are the very objects the previous build used (`Staging.same_positions`),
+and compares each list page's context with the previous build's instead of
+fingerprinting it again.
 """
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ import logging
 import multiprocessing
 import os
 import threading
+from operator import is_
 from dataclasses import fields, is_dataclass
 from functools import lru_cache
 from typing import Any, Callable
@@ -73,17 +79,37 @@ def card(episode: Episode) -> str:
 def write_list_pages(site: Site, renderer: Renderer, staging: Staging) -> None:
     """Home, archive, speaker, search and 404 pages."""
     fingerprint = context_fingerprinter()
+    same = context_comparer()
+    before = _previous_list_pages(staging)
+    made: dict[str, tuple[Page, str]] = {}
     for page in list_pages(site, renderer):
-        staging.cached(page.path, [page.template, page.url, fingerprint(page.context)],
-                       lambda page=page: renderer.render(page))
+        old = before.get(page.path)
+        if old is not None and (old[0].template, old[0].url) == (page.template, page.url) \
+                and same(old[0].context, page.context):
+            key = old[1]   # what the same fingerprint would give
+        else:
+            key = staging.key(page.path, [page.template, page.url, fingerprint(page.context)])
+        made[page.path] = (page, key)
+        if not staging.reuse(page.path, key):
+            staging.write(page.path, renderer.render(page), key)
+    staging.resident["list-pages"] = (staging.scope, made)
+
+
+def _previous_list_pages(staging: Staging) -> dict[str, tuple[Page, str]]:
+    """The list pages the last build in this process made in this scope, and their keys."""
+    found = staging.resident.get("list-pages")
+    return found[1] if found is not None and found[0] == staging.scope else {}
 
 
 def write_episode_pages(site: Site, renderer: Renderer, staging: Staging,
                         part: slice = slice(None)) -> None:
     todo: list[tuple[int, str, str]] = []
+    same = staging.same_positions(site)
     for index in range(len(site.episodes))[part]:
         episode = site.episodes[index]
         rel = episode_path(episode)
+        if same is not None and all(same[max(0, index - 1):index + 2]) and staging.keep(rel):
+            continue  # the episode and its neighbours are the objects the page was made from
         key = staging.key(rel, episode_dependencies(site, index))
         if not staging.reuse(rel, key):
             todo.append((index, rel, key))
@@ -200,11 +226,75 @@ def context_fingerprinter() -> Callable[[Any], str]:
     return fingerprint
 
 
+_PLAIN_TYPES = frozenset({"str", "int", "float", "bool", "None"})
+
+
+@lru_cache(maxsize=None)
+def _plain_record(cls: type) -> bool:
+    """A frozen dataclass of plain values only: the same object always has the same repr."""
+    params = getattr(cls, "__dataclass_params__", None)
+    return bool(params and params.frozen) and all(
+        part.strip() in _PLAIN_TYPES for f in fields(cls) for part in str(f.type).split("|"))
+
+
+def context_comparer() -> Callable[[Any, Any], bool]:
+    """A function telling whether two page contexts have the same fingerprint (as
+    `context_fingerprinter` makes it), cheaper than making both: episodes compare by
+    identity (the same object has the same fingerprint), and anything else as its
+    fingerprint text shows it. False may be wrong (the caller then fingerprints),
+    True never is, as long as objects that outlive a build (the model's) are never
+    changed in place."""
+    reprs: dict[int, tuple[Any, str]] = {}   # both contexts stay alive meanwhile
+
+    def text(value: Any) -> str:
+        found = reprs.get(id(value))
+        if found is None:
+            found = reprs[id(value)] = (value, repr(value))
+        return found[1]
+
+    def same(old: Any, new: Any) -> bool:
+        kind = type(new)
+        if kind is not type(old):
+            return False
+        if kind is str:
+            return old == new
+        if kind is Episode:
+            return old is new
+        if kind is dict:
+            if old.keys() != new.keys():
+                return False
+            for key, value in new.items():
+                if type(key) is not str or not same(old[key], value):
+                    return False
+            return True
+        if kind is tuple or kind is list:
+            if len(old) != len(new):
+                return False
+            if all(map(is_, old, new)):   # a page's episodes, as a rule
+                return True
+            for one, other in zip(old, new):
+                if not same(one, other):
+                    return False
+            return True
+        if kind is int or kind is bool or new is None:
+            return old == new
+        if is_dataclass(kind):
+            if _holds_episodes(kind):
+                return all(same(getattr(old, f.name), getattr(new, f.name))
+                           for f in fields(kind))
+            return (old is new and _plain_record(kind)) or text(old) == text(new)
+        return text(old) == text(new)
+
+    return same
+
+
 def write_assets(site: Site, renderer: Renderer, staging: Staging) -> None:
+    # The scope holds the theme's bytes, the assets' hashed names and the config: an
+    # unchanged scope means unchanged files.
     for public_name, data in renderer.assets.items():
-        staging.write(public_name, data)
-    staging.write("robots.txt", "User-agent: *\nAllow: /\n\nSitemap: "
-                  f"{site.config.absolute_url('sitemap.xml')}\n")
+        staging.cached(public_name, [], lambda data=data: data)
+    staging.cached("robots.txt", [], lambda: "User-agent: *\nAllow: /\n\nSitemap: "
+                   f"{site.config.absolute_url('sitemap.xml')}\n")
 
 
 def write_audio(site: Site, renderer: Renderer, staging: Staging) -> None:

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from sitegen.model import Site
+from sitegen.cache import digest
+from sitegen.model import Episode, Site
 from sitegen.output import Staging
 from sitegen.render.context import Renderer
 from sitegen.render.pages import episode_url, home_url, speaker_url
+
+SITEMAP_PATH = "sitemap.xml"
 
 
 def sitemap_xml(site: Site) -> str:
@@ -28,5 +31,26 @@ def sitemap_xml(site: Site) -> str:
     return "\n".join(lines) + "\n"
 
 
+def sitemap_inputs(episode: Episode) -> tuple[object, ...]:
+    """What `sitemap_xml` reads of an episode (besides its place in the list)."""
+    return episode.slug, episode.date.date().isoformat(), episode.speakers
+
+
 def write_sitemap(site: Site, renderer: Renderer, staging: Staging) -> None:
-    staging.write("sitemap.xml", sitemap_xml(site))
+    if _same_as_before(site, staging) and staging.keep(SITEMAP_PATH):
+        return
+    xml = sitemap_xml(site)
+    key = staging.key(SITEMAP_PATH, [digest(xml)])
+    if not staging.reuse(SITEMAP_PATH, key):
+        staging.write(SITEMAP_PATH, xml, key)
+
+
+def _same_as_before(site: Site, staging: Staging) -> bool:
+    """The episodes in the same places, each the object the previous sitemap was made
+    from or one that differs from it only in what the sitemap does not show."""
+    same = staging.same_positions(site)
+    if same is None or staging.previous_site is None:
+        return False
+    before = staging.previous_site.episodes
+    return all(sitemap_inputs(site.episodes[i]) == sitemap_inputs(before[i])
+               for i, unchanged in enumerate(same) if not unchanged)
