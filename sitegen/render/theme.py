@@ -11,7 +11,7 @@ import logging
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import jinja2
 
@@ -87,10 +87,28 @@ def collect_assets(path: list[Path]) -> Assets:
     return assets
 
 
+# Names a plain dict has as attributes: `d.items` is the method, as in Jinja.
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(jinja2.Environment):
+    """Jinja's environment, with `entry.name` on a plain dict read as Jinja reads it
+    (the attribute, else the item) without raising and catching an AttributeError
+    first: an episode page reads some 2,000 dict entries that way."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 def make_environment(path: list[Path], globals_: dict[str, object],
                      filters: dict[str, Callable]) -> jinja2.Environment:
     loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(p / "templates")) for p in path])
-    env = jinja2.Environment(
+    env = _Environment(
         loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
