@@ -7,7 +7,7 @@ instead of PyYAML's silent last-one-wins.
 PyYAML's pure-Python loader is the reference: its results and its error messages
 are what this module promises. Where PyYAML has libyaml, a document is first read
 with libyaml's parser (events in C, composed and constructed here in Python, so the
-same checks and line numbers apply), about seven times cheaper. libyaml accepts a
+same checks and line numbers apply), about five times cheaper. libyaml accepts a
 few things the reference refuses and reads a few differently (tabs, the odd line
 breaks, a comment glued to a block scalar's header, an empty `!` scalar), so a
 document holding one of those, and every document libyaml cannot read, is read by
