@@ -9,9 +9,10 @@ are what this module promises. Where PyYAML has libyaml, a document is first rea
 with libyaml's parser (events in C, composed and constructed here in Python, so the
 same checks and line numbers apply), about five times cheaper. libyaml accepts a
 few things the reference refuses and reads a few differently (tabs, the odd line
-breaks, a comment glued to a block scalar's header, an empty `!` scalar), so a
-document holding one of those, and every document libyaml cannot read, is read by
-the reference loader instead: its outcome, result or error, is the one returned.
+breaks, a comment glued to a block scalar's header, a `?` in a plain scalar inside
+[...] or {...}, an empty `!` scalar), so a document holding one of those, and every
+document libyaml cannot read, is read by the reference loader instead: its outcome,
+result or error, is the one returned. tests/test_yamlsafe.py compares the two.
 """
 from __future__ import annotations
 
