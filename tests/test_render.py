@@ -113,16 +113,25 @@ TEMPLATES = {
                    "{% endautoescape %}{% autoescape flag %}{{ title }}{{ title }}{{ title }}"
                    "{{ title }}{% endautoescape %}{% include 'part.html' %}",
     "part.html": "{{ title }}<{{ n }}>{{ footer }}{{ title | safe }}{{ title | e }}",
+    "more.html": "{% extends 'base.html' %}{% block body %}{% with t = title %}{{ t }}<{{ n }}>"
+                 "{{ t }}{{ footer }}{% endwith %}{% set ns = namespace(x=title) %}{{ ns.x }}"
+                 "{% for item in tree recursive %}<li>{{ item.name }}<{{ loop.depth }}>"
+                 "{{ item.name }}{% if item.kids %}<ul>{{ loop(item.kids) }}</ul>{% endif %}"
+                 "</li>{% endfor %}{% for t in turns %}{% block inner scoped %}{{ t.name }}"
+                 "<{{ t.n }}>{{ t.cls }}{{ t.html }}{% endblock %}{% endfor %}{% block side %}{{ title }}"
+                 "<{{ n }}>{{ title }}{{ footer }}{% endblock %}{{ self.side() }}"
+                 "{% endblock %}",
 }
 VALUES = {"title": "Tom & <Jerry>", "footer": Markup("<footer>&copy;</footer>"), "n": 3,
           "nothing": None, "flag": True,
+          "tree": [{"name": "<a>", "kids": [{"name": "b&", "kids": []}]}, {"name": "c", "kids": []}],
           "turns": [{"anchor": "t-1", "cls": "a\"b", "name": "Ada <3", "n": 1.5,
                      "html": Markup("<em>x</em>"), "paragraphs": [Markup("<b>1</b>"), "2 & 3"]},
                     {"anchor": "t-2", "cls": "", "name": "", "n": 0, "html": Html(),
                      "paragraphs": []}]}
 
 
-@pytest.mark.parametrize("name", ["page.html", "macros.html", "part.html"])
+@pytest.mark.parametrize("name", ["page.html", "macros.html", "part.html", "more.html"])
 def test_templates_render_as_with_plain_jinja(tmp_path: Path, name: str) -> None:
     (tmp_path / "templates").mkdir()
     for file, source in TEMPLATES.items():
