@@ -24,6 +24,7 @@ class Renderer:
         self.site = site
         self.problems = Problems()
         self.live_reload = live_reload
+        self.base_path = site.config.base_path  # worked out from base_url on each read
         self.path = theme_path(site.config.root, site.config.theme, self.problems)
         oldest_first = [s for e in reversed(site.episodes) for s in e.speakers]
         self.styles = speaker_styles(list(site.config.people) + oldest_first)
@@ -59,7 +60,7 @@ class Renderer:
 
     def url(self, path: str) -> str:
         """A root-relative URL under base_url's path: `/show/episodes/x/`."""
-        return self.site.config.base_path + path.lstrip("/")
+        return self.base_path + path.lstrip("/")
 
     def asset(self, name: str) -> str:
         return self.url(self.assets.public_name(name))

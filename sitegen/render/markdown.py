@@ -16,7 +16,10 @@ SAFE_LINK_SCHEMES = {"", "http", "https", "mailto"}
 _MARKDOWN_CHARS = re.compile(r"[*_`\[\]<>&\\!~|]|https?://")
 # What can change inline rendering (no linkify, no typographer, no raw HTML):
 # emphasis, code, links, escapes, autolinks, strikethrough, entity references.
-_INLINE_SYNTAX = re.compile(r"[*_`\[\]\\<]|~~|&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+# One character class, two substring tests and the entity pattern only after a `&`:
+# a regular expression with alternatives tries each at every offset of the text.
+_INLINE_CHARS = re.compile(r"[*_`\[\]\\<]")
+_ENTITY = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 
 
 def is_safe_url(url: str) -> bool:
@@ -50,11 +53,15 @@ def render_notes(text: str, allow_html: bool = False) -> str:
     return md.renderer.render(tokens, md.options, {})
 
 
+def has_inline_syntax(text: str) -> bool:
+    """Whether Markdown would render `text` as more than its escaped characters."""
+    return (_INLINE_CHARS.search(text) is not None or "~~" in text
+            or ("&" in text and _ENTITY.search(text) is not None))
+
+
 def render_inline(text: str) -> str:
     """One paragraph of transcript text; the fast path skips Markdown when it has none."""
-    if not _MARKDOWN_CHARS.search(text):
-        return text
-    if not _INLINE_SYNTAX.search(text):
+    if not has_inline_syntax(text):
         return html.escape(text, quote=False)
     return markdown(False).renderInline(text)
 

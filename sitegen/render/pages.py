@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-import jinja2
+from markupsafe import Markup
 
 from sitegen.model import Episode, Site, Speaker
 from sitegen.render.colors import SpeakerStyle
@@ -82,19 +82,18 @@ def chapter_entries(episode: Episode) -> list[dict[str, Any]]:
 
 
 def turn_entries(episode: Episode, styles: dict[str, SpeakerStyle]) -> list[dict[str, Any]]:
-    speakers = {s.id: s for s in episode.speakers}
+    by_id = {s.id: (s, styles[s.slug].css_class) for s in episode.speakers}
     entries = []
     previous = None
     for turn in episode.turns:
-        speaker = speakers[turn.speaker_id]
+        speaker, css_class = by_id[turn.speaker_id]
         entries.append({
             "anchor": turn.anchor,
             "speaker": speaker,
-            "css_class": styles[speaker.slug].css_class,
+            "css_class": css_class,
             "start": format_seconds(turn.start),
             "clock": format_clock(turn.start),
-            "paragraphs": [jinja2.utils.markupsafe.Markup(render_inline(p))
-                           for p in turn.paragraphs],
+            "paragraphs": [Markup(render_inline(p)) for p in turn.paragraphs],
             "continues": previous == turn.speaker_id,
         })
         previous = turn.speaker_id
@@ -123,7 +122,7 @@ def episode_page(site: Site, episode: Episode, styles: dict[str, SpeakerStyle],
         "page_title": episode.title,
         "description": episode.summary,
         "episode": episode,
-        "notes_html": jinja2.utils.markupsafe.Markup(
+        "notes_html": Markup(
             render_notes(episode.notes, site.config.allow_html)),
         "chapters": chapter_entries(episode),
         "turns": turn_entries(episode, styles),

@@ -11,9 +11,12 @@ import logging
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import jinja2
+import jinja2.compiler
+import markupsafe
+from markupsafe import Markup
 
 from sitegen.errors import Problems
 
@@ -87,10 +90,86 @@ def collect_assets(path: list[Path]) -> Assets:
     return assets
 
 
+# Names a plain dict has as attributes: `d.items` is the method, as in Jinja.
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+def escape_text(text: str) -> str:
+    """markupsafe.escape's text for a str, without wrapping it in a Markup."""
+    return (text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+            .replace("'", "&#39;").replace('"', "&#34;"))
+
+
+try:  # the same in C, where markupsafe has its speedups
+    from markupsafe._speedups import _escape_inner as _escape_text
+except ImportError:  # pragma: no cover
+    _escape_text = escape_text
+
+
+def escape_output(value: Any) -> str:
+    """What `{{ value }}` writes in an autoescaped template: markupsafe.escape's text.
+
+    Jinja calls markupsafe.escape for each value written, which makes a Markup only
+    for it to be joined into the page: an episode page writes some 2,000 values.
+    """
+    if type(value) is str:
+        return _escape_text(value)
+    if type(value) is Markup:
+        return value
+    return markupsafe.escape(value)
+
+
+class _CodeGenerator(jinja2.compiler.CodeGenerator):
+    """Jinja's code generator, writing template output through escape_output, and a
+    run of output with several values as one joined string: each string yielded
+    passes up through the block, the page template and the base template."""
+
+    def visit_Output(self, node: Any, frame: Any) -> None:
+        if frame.buffer is not None or frame.require_output_check or len(node.nodes) < 4:
+            super().visit_Output(node, frame)
+            return
+        parts = self.temporary_identifier()
+        self.writeline(f"{parts} = []")
+        frame.buffer = parts  # Jinja's own code for output inside {% set %} or a macro
+        try:
+            super().visit_Output(node, frame)
+        finally:
+            frame.buffer = None
+        self.writeline(f"yield concat({parts})")
+
+    def _output_child_pre(self, node: Any, frame: Any, finalize: Any) -> None:
+        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
+            super()._output_child_pre(node, frame, finalize)
+            return
+        self.write("environment.escape_output(")
+        if finalize.src is not None:
+            self.write(finalize.src)
+
+
+class _Environment(jinja2.Environment):
+    """Jinja's environment, rendering what plain Jinja renders, with less work per value:
+
+    - `entry.name` on a plain dict is read as Jinja reads it (the dict's attribute,
+      else the item) without raising and catching an AttributeError first: an
+      episode page reads some 2,500 dict entries that way;
+    - written values are escaped by escape_output (see there).
+    """
+    code_generator_class = _CodeGenerator
+    escape_output = staticmethod(escape_output)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 def make_environment(path: list[Path], globals_: dict[str, object],
                      filters: dict[str, Callable]) -> jinja2.Environment:
     loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(p / "templates")) for p in path])
-    env = jinja2.Environment(
+    env = _Environment(
         loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,

@@ -23,6 +23,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo
@@ -334,70 +335,96 @@ def _name_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+class _OpenTurn:
+    """A turn while its lines are read: its paragraphs so far."""
+    __slots__ = ("speaker_id", "start", "line", "paragraphs")
+
+    def __init__(self, speaker_id: str, start: float, line: int) -> None:
+        self.speaker_id = speaker_id
+        self.start = start
+        self.line = line
+        self.paragraphs: list[str] = []
+
+    def close(self, anchors: set[str], path: Path, problems: Problems) -> Turn:
+        if not self.paragraphs:
+            problems.warning("turn has no text", path, self.line)
+        anchor = unique(f"t-{int(self.start)}", anchors)
+        return Turn(self.speaker_id, self.start, tuple(self.paragraphs), self.line, anchor)
+
+
+# An hour-long archive writes the same few thousand timestamps again and again.
+_turn_timestamp = lru_cache(maxsize=4096)(parse_timestamp)
+
+
 def parse_transcript(lines: list[str], first_line: int, speakers: Iterable[Speaker],
                      path: Path, problems: Problems) -> tuple[Turn, ...]:
     """Turns from transcript lines; `first_line` is the file line of `lines[0]`."""
     by_name = _speaker_index(speakers)
+    written: dict[str, Speaker | None] = {}  # a name as written -> its speaker, if known
     turns: list[Turn] = []
     anchors: set[str] = set()
-    current: dict[str, Any] | None = None
-    paragraph: list[str] = []
+    current: _OpenTurn | None = None
+    paragraph: list[str] = []  # the lines of the paragraph being read (only in a turn)
 
-    def end_paragraph() -> None:
-        if current is not None and paragraph:
-            current["paragraphs"].append(" ".join(paragraph))
-        paragraph.clear()
-
-    def end_turn() -> None:
-        end_paragraph()
-        if current is not None:
-            if not current["paragraphs"]:
-                problems.warning("turn has no text", path, current["line"])
-            anchor = unique(f"t-{int(current['start'])}", anchors)
-            turns.append(Turn(current["speaker"], current["start"],
-                              tuple(current["paragraphs"]), current["line"], anchor))
-
-    for offset, raw in enumerate(lines):
-        line_no = first_line + offset
+    for line_no, raw in enumerate(lines, first_line):
         line = raw.strip()
-        match = TURN_LINE.match(line)
-        if match:
-            speaker = by_name.get(_name_key(match["name"]))
-            if speaker is None:
-                known = ", ".join(sorted({s.name for s in by_name.values()})) or "none"
-                problems.error(f"unknown speaker {match['name']!r}", path, line_no,
-                               f"add them under `speakers:` (known: {known}); if this line "
-                               "continues the previous turn, start it with a backslash")
+        if not line:
+            if paragraph:
+                current.paragraphs.append(" ".join(paragraph))  # type: ignore[union-attr]
+                paragraph = []
+            continue
+        # Both patterns need a colon; most lines of a transcript are prose without one.
+        match = TURN_LINE.match(line) if ":" in line else None
+        if match is None:
+            if current is None:
+                problems.error("text before the first turn of the transcript", path, line_no,
+                               "start the transcript with `Speaker Name: 0:00 ...`, or move "
+                               "this text above `## Transcript`")
                 continue
-            try:
-                start = parse_timestamp(match["ts"])
-            except TimestampError as exc:
-                problems.error(str(exc), path, line_no)
-                continue
-            end_turn()
-            if turns and start < turns[-1].start:
-                problems.warning(f"turn starts at {match['ts']}, before the turn above it "
-                                 f"(line {turns[-1].line})", path, line_no)
-            current = {"speaker": speaker.id, "start": start, "line": line_no,
-                       "paragraphs": []}
-            if match["text"] and match["text"].strip():
-                paragraph.append(match["text"].strip())
-        elif not line:
-            end_paragraph()
-        elif current is None:
-            problems.error("text before the first turn of the transcript", path, line_no,
-                           "start the transcript with `Speaker Name: 0:00 ...`, or move "
-                           "this text above `## Transcript`")
-        else:
-            near = NEAR_TURN.match(line)
-            if near and _name_key(near["name"]) in by_name:
-                problems.warning(f"this looks like a turn by {near['name']!r} but is read as "
-                                 "text of the turn above", path, line_no,
-                                 "write `Name: M:SS text` with spaces after the colon and "
-                                 "the timestamp, or start the line with a backslash")
-            paragraph.append(line[1:] if line.startswith("\\") else line)
-    end_turn()
+            if ":" in line:
+                _warn_near_turn(line, by_name, path, line_no, problems)
+            paragraph.append(line[1:] if line[0] == "\\" else line)
+            continue
+        name = match["name"]
+        if name not in written:
+            written[name] = by_name.get(_name_key(name))
+        speaker = written[name]
+        if speaker is None:
+            known = ", ".join(sorted({s.name for s in by_name.values()})) or "none"
+            problems.error(f"unknown speaker {name!r}", path, line_no,
+                           f"add them under `speakers:` (known: {known}); if this line "
+                           "continues the previous turn, start it with a backslash")
+            continue
+        try:
+            start = _turn_timestamp(match["ts"])
+        except TimestampError as exc:
+            problems.error(str(exc), path, line_no)
+            continue
+        if current is not None:
+            if paragraph:
+                current.paragraphs.append(" ".join(paragraph))
+            turns.append(current.close(anchors, path, problems))
+        if turns and start < turns[-1].start:
+            problems.warning(f"turn starts at {match['ts']}, before the turn above it "
+                             f"(line {turns[-1].line})", path, line_no)
+        current = _OpenTurn(speaker.id, start, line_no)
+        text = match["text"]
+        paragraph = [text.strip()] if text and text.strip() else []
+    if current is not None:
+        if paragraph:
+            current.paragraphs.append(" ".join(paragraph))
+        turns.append(current.close(anchors, path, problems))
     return tuple(turns)
+
+
+def _warn_near_turn(line: str, by_name: dict[str, Speaker], path: Path, line_no: int,
+                    problems: Problems) -> None:
+    near = NEAR_TURN.match(line)
+    if near and _name_key(near["name"]) in by_name:
+        problems.warning(f"this looks like a turn by {near['name']!r} but is read as "
+                         "text of the turn above", path, line_no,
+                         "write `Name: M:SS text` with spaces after the colon and "
+                         "the timestamp, or start the line with a backslash")
 
 
 def resolve_audio(values: dict | None, duration: float | None, path: Path,
