@@ -207,7 +207,7 @@ def _spans(text: str, first_width: int) -> list[Span]:
     """The cues of the text: whole sentences gathered while they fit in one cue, and
     each sentence longer than a cue spread over several."""
     length = len(text)
-    ends = [match.end() for match in _SENTENCE_END.finditer(text)]
+    ends = list(map(re.Match.end, _SENTENCE_END.finditer(text)))
     if not ends or ends[-1] != length:
         ends.append(length)
     spans: list[Span] = []
@@ -258,8 +258,8 @@ class TurnPieces(NamedTuple):
     """What a turn gives the transcript files, apart from its cues' times."""
     words: str                # the spoken words (turn_plain_text)
     weights: tuple[int, ...]  # each cue's characters: its share of the turn's time
-    vtt: tuple[str, ...]      # each cue under its timing in VTT: voice tag, escaped lines
-    srt: tuple[str, ...]      # each cue's lines, one under the other
+    vtt: tuple[str, ...]      # each cue's lines in VTT (escaped), one under the other
+    srt: tuple[str, ...]      # each cue's lines as they are (the same tuple if alike)
     json: tuple[str, ...]     # each cue's words as a JSON string
     html: str                 # the turn in the HTML transcript
 
@@ -273,31 +273,29 @@ def turn_pieces(paragraphs: tuple[str, ...], name: str, start: float) -> TurnPie
     every file; kept, as any of the three changes the key."""
     texts = [text for text in map(inline_text, paragraphs) if text]
     words = " ".join(texts)
-    html_turn = "\n".join([f"<cite>{html.escape(name)}:</cite>",
-                           f'<time datetime="{html_duration(start)}">'
-                           f"{format_clock(start)}</time>",
+    html_turn = "\n".join([_html_turn_heading(name, start),
                            *(f"<p>{html.escape(text)}</p>" for text in texts)])
     if not words:
         return TurnPieces(words, (), (), (), (), html_turn)
     width = first_line_width(name)
     written = _written(words, width)
     spans = _spans(written, width)
-    vtt_cues = _cue_lines(written, spans)
-    spoken = [written[first:last] for first, _, last in spans]
-    if "&" in written:
-        srt_cues = list(map(_unescape, vtt_cues))
-        spoken = list(map(_unescape, spoken))
+    vtt_cues = tuple(_cue_lines(written, spans))
+    if "&" in written:   # & < > written as entities: the other files have them as they are
+        srt_cues = tuple(map(_unescape, vtt_cues))
+        spoken = [_unescape(written[first:last]) for first, _, last in spans]
     else:
-        srt_cues = vtt_cues
+        srt_cues, spoken = vtt_cues, [written[first:last] for first, _, last in spans]
     # a cue of two lines has a line break for the space between them
     weights = tuple(len(lines) - (cut != end) for lines, (_, cut, end) in zip(srt_cues, spans))
-    # JSON escapes the same characters in a part of the words as in the whole
-    if len(_JSON_STRING(words)) == len(words) + 2:
-        json_cues = tuple(f'"{text}"' for text in spoken)
-    else:
-        json_cues = tuple(map(_JSON_STRING, spoken))
-    return TurnPieces(words, weights, tuple(map(voice_tag(name).__add__, vtt_cues)),
-                      tuple(srt_cues), json_cues, html_turn)
+    json_cues = tuple(map(_JSON_STRING, spoken))
+    return TurnPieces(words, weights, vtt_cues, srt_cues, json_cues, html_turn)
+
+
+@lru_cache(maxsize=4096)
+def _html_turn_heading(name: str, start: float) -> str:
+    return (f"<cite>{html.escape(name)}:</cite>\n"
+            f'<time datetime="{html_duration(start)}">{format_clock(start)}</time>')
 
 
 @dataclass(frozen=True)
@@ -408,25 +406,27 @@ def _vtt_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _stamps(cues: CueTrack, stamp: Callable[[int], str]) -> Iterator[tuple[str, str]]:
+def _stamps(cues: CueTrack, stamp: Callable[[int], str]) -> tuple[list[str], list[str]]:
     """Each cue's start and end through `stamp`; a cue starting where the last one
     ended reuses its stamp."""
-    last_end, last_stamp = None, ""
-    for start, end in zip(cues.starts, cues.ends):
-        first = last_stamp if start == last_end else stamp(start)
-        last_end, last_stamp = end, stamp(end)
-        yield first, last_stamp
+    ends = list(map(stamp, cues.ends))
+    starts = [last_stamp if start == last_end else stamp(start)
+              for start, last_end, last_stamp in zip(cues.starts, [None, *cues.ends],
+                                                      ["", *ends])]
+    return starts, ends
 
 
 def _timings(cues: CueTrack) -> list[str]:
     """Each cue's `start --> end` as VTT writes it (SRT has a comma for the dot)."""
-    return [f"{start} --> {end}" for start, end in _stamps(cues, format_cue_millis)]
+    return [f"{start} --> {end}" for start, end in zip(*_stamps(cues, format_cue_millis))]
 
 
 def vtt(cues: CueTrack, timings: list[str] | None = None) -> str:
     """WebVTT with a voice tag on every cue, so any cue shown alone names its speaker."""
     timings = _timings(cues) if timings is None else timings
-    blocks = [f"{timing}\n{text}" for timing, text in zip(timings, cues.vtt)]
+    tags = {name: voice_tag(name) for name in set(cues.speakers)}
+    blocks = [f"{timing}\n{tags[name]}{text}"
+              for timing, name, text in zip(timings, cues.speakers, cues.vtt)]
     return "\n\n".join(["WEBVTT", *blocks]) + "\n"
 
 
@@ -460,8 +460,8 @@ def transcript_json(cues: CueTrack) -> str:
     segments = ",\n".join([
         f'{{"speaker": {speakers[speaker]}, "startTime": {start}, "endTime": {end}, '
         f'"body": {body}}}'
-        for speaker, (start, end), body in zip(cues.speakers, _stamps(cues, _seconds_millis),
-                                               cues.json)])
+        for speaker, start, end, body in zip(cues.speakers, *_stamps(cues, _seconds_millis),
+                                             cues.json)])
     return f'{{"version": "1.0.0", "segments": [\n{segments}\n]}}\n'
 
 
