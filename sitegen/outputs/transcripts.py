@@ -333,15 +333,15 @@ def _share_out(start_ms: int, end_ms: int, weights: list[int]) -> list[int]:
     bounds = [start_ms]
     point = start_ms
     running = 0
-    for index, weight in enumerate(weights[:-1], 1 - count):
+    for index, weight in enumerate(weights[:-1], 1):
         running += weight
-        low = point + 1
+        low, high = point + 1, end_ms - (count - index)
         point = start_ms + round(length * running / total)
         # keep every span at least 1 ms, leaving room for the spans still to come
         if point < low:
             point = low
-        if point > end_ms + index:
-            point = end_ms + index
+        if point > high:
+            point = high
         bounds.append(point)
     bounds.append(end_ms)
     return bounds
@@ -367,6 +367,7 @@ def _same_start_runs(episode: Episode) -> list[list[int]]:
 
 
 def episode_turn_pieces(episode: Episode) -> list[TurnPieces]:
+    """Every turn's pieces, from those kept where the turn is unchanged."""
     by_id = {speaker.id: speaker.name for speaker in episode.speakers}
     return [turn_pieces(turn.paragraphs, by_id[turn.speaker_id], turn.start)
             for turn in episode.turns]
