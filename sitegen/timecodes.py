@@ -7,6 +7,7 @@ timestamp is malformed and reported, never guessed silently.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 TIMESTAMP_PATTERN = r"[\[(]?\d{1,2}(?::\d{1,3}){1,2}(?:[.,]\d{1,3})?[\])]?"
 _STRICT = re.compile(
@@ -58,11 +59,23 @@ def format_hms(seconds: float) -> str:
 
 def format_cue(seconds: float, separator: str = ".") -> str:
     """`00:04:44.250` (WebVTT) or `00:04:44,250` (SRT with separator=',')."""
-    millis = int(round(seconds * 1000))
-    hours, rest = divmod(millis, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
+    return format_cue_millis(int(round(seconds * 1000)), separator)
+
+
+def format_cue_millis(millis: int, separator: str = ".") -> str:
+    """`format_cue` for a whole number of milliseconds: `00:04:44.250` for 284250."""
+    seconds, millis = divmod(millis, 1000)
+    return _fixed_clock(seconds) + separator + _MILLIS[millis]
+
+
+_MILLIS = tuple(f"{millis:03d}" for millis in range(1000))
+
+
+# A transcript file writes a stamp for every cue: the clock part is shared by the
+# cues within a second and by every episode, so it is formatted once.
+@lru_cache(maxsize=1 << 15)
+def _fixed_clock(seconds: int) -> str:
+    return format_hms(seconds)
 
 
 def format_seconds(seconds: float) -> str:

@@ -206,7 +206,8 @@ def test_split_lines_keeps_every_word_within_two_short_lines(chunks, first_width
 @given(st.integers(0, 10**7), st.integers(-5000, 10**6),
        st.lists(st.integers(0, 500), min_size=1, max_size=60))
 def test_share_out_gives_every_cue_a_positive_contiguous_span(start, length, weights):
-    spans = _share_out(start, start + length, weights)
+    bounds = _share_out(start, start + length, weights)
+    spans = list(zip(bounds, bounds[1:]))
     assert len(spans) == len(weights)
     assert spans[0][0] == start
     assert all(a < b for a, b in spans)
