@@ -28,10 +28,10 @@ import struct
 import unicodedata
 import zlib
 from collections import defaultdict, deque
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache, partial
 from itertools import accumulate, islice, repeat
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from sitegen.model import Episode, Site
 from sitegen.output import Staging
@@ -210,13 +210,31 @@ def _vlq_value(code: str) -> int:
     return value
 
 
+Parts = tuple[tuple[Record, ...], tuple[bytes, ...]]   # an episode's records, text files
+
+
 @dataclass(frozen=True)
 class EpisodeEntry:
+    """What the index holds of one episode. Its records and text files are made (or
+    read from the cache) on first use: a build that patches the postings of a saved
+    state needs them only for the episodes that changed."""
     episode: Episode
-    records: tuple[Record, ...]
     meta: int
     version: str         # chunk k is at f"t/{slug}/{version}.{k}.json"
-    chunks: tuple[bytes, ...]
+    count: int           # records
+    parts: Callable[[], Parts] = field(repr=False, compare=False)
+
+    @cached_property
+    def _parts(self) -> Parts:
+        return self.parts()
+
+    @property
+    def records(self) -> tuple[Record, ...]:
+        return self._parts[0]
+
+    @property
+    def chunks(self) -> tuple[bytes, ...]:
+        return self._parts[1]
 
     def manifest(self) -> dict:
         return {
@@ -224,7 +242,7 @@ class EpisodeEntry:
             "title": self.episode.title,
             "url": episode_url(self.episode),
             "date": self.episode.date.date().isoformat(),
-            "records": len(self.records),
+            "records": self.count,
             "meta": self.meta,
             "text": self.version,
         }
@@ -274,7 +292,11 @@ def _entry(episode: Episode) -> EpisodeEntry:
                    for i in range(0, len(records), CHUNK_RECORDS))
     # The version names the text files: it changes exactly when their content does.
     version = hashlib.sha256(b"\n".join(chunks)).hexdigest()[:10]
-    return EpisodeEntry(episode, tuple(records), meta, version, chunks)
+    return EpisodeEntry(episode, meta, version, len(records), _given((tuple(records), chunks)))
+
+
+def _given(parts: Parts) -> Callable[[], Parts]:
+    return lambda: parts
 
 
 def text_files(entry: EpisodeEntry) -> dict[str, bytes]:
@@ -304,7 +326,7 @@ def _postings(records: Iterable[Record]) -> dict[bytes, memoryview]:
 
 def _layout(entries: list[EpisodeEntry]) -> list[tuple[str, int]]:
     """What record ids depend on: the episodes in order and their record counts."""
-    return [(entry.episode.slug, len(entry.records)) for entry in entries]
+    return [(entry.episode.slug, entry.count) for entry in entries]
 
 
 @dataclass(frozen=True)
@@ -335,6 +357,7 @@ class IndexState:
         self.entries: list[EpisodeEntry] = []            # empty in a restored state
         self.layout: list[tuple[str, int]] = []          # _layout of the entries
         self.versions: list[str] = []                    # the entries' text versions
+        self.metas: list[int] = []                       # and their counts of non-turn records
         self.entry_keys: list[str] = []                  # where write_search_index keeps them
         self.recall: Callable[[int], Sequence[Record] | None] = lambda index: None
         self.order: list[str] = []                       # the terms in JavaScript order
@@ -355,6 +378,7 @@ class IndexState:
             self._rebuild(entries)
         self.entries, self.layout = entries, layout
         self.versions = [entry.version for entry in entries]
+        self.metas = [entry.meta for entry in entries]
 
     def _rebuild(self, entries: list[EpisodeEntry]) -> None:
         postings = _postings(record for entry in entries for record in entry.records)
@@ -371,10 +395,10 @@ class IndexState:
         for index, (version, new) in enumerate(zip(self.versions, entries)):
             if version != new.version:
                 before = self.entries[index].records if self.entries else self.recall(index)
-                if before is None or len(before) != len(new.records):
+                if before is None or len(before) != new.count:
                     return False
                 changed.append((offset, before, new.records))
-            offset += len(new.records)
+            offset += new.count
         self.dirty = set()
         for offset, before, after in changed:
             for number, (old, now) in enumerate(zip(before, after)):
@@ -517,25 +541,25 @@ class IndexState:
 
     def snapshot(self) -> tuple:
         """What `restore` needs, as plain data (after `shards`)."""
-        return (SNAPSHOT_VERSION, self.layout, self.versions, self.entry_keys, self.order,
+        return (SNAPSHOT_VERSION, self.layout, self.versions, self.metas, self.entry_keys,
+                list(self.order),
                 [self.encoded[term] for term in self.order],
                 [self.counts[term] for term in self.order])
 
     @classmethod
-    def restore(cls, scope: str, snapshot: tuple,
-                recall: Callable[[int], Sequence[Record] | None]) -> IndexState | None:
-        """The state `snapshot` was taken of (its shards to be encoded again), or None."""
+    def restore(cls, scope: str, snapshot: tuple) -> IndexState | None:
+        """The state `snapshot` was taken of (its shards to be encoded again), or None.
+        Set `recall` for it to patch postings rather than rebuild them."""
         if not isinstance(snapshot, tuple) or snapshot[:1] != (SNAPSHOT_VERSION,):
             return None
         state = cls(scope)
-        _version, state.layout, state.versions, state.entry_keys, state.order, encoded, \
-            counts = snapshot
+        _version, state.layout, state.versions, state.metas, state.entry_keys, state.order, \
+            encoded, counts = snapshot
         state.keys = [_js_order(term) for term in state.order]
         state.encoded = dict(zip(state.order, encoded))
         state.counts = dict(zip(state.order, counts))
         state.firsts = [""] + [term for term in state.order if _cuts(term)]
         state.first_keys = [_js_order(term) for term in state.firsts]
-        state.recall = recall
         return state
 
 
@@ -563,29 +587,116 @@ def _json(data: object) -> bytes:
 
 
 def write_search_index(site: Site, renderer: Renderer, staging: Staging) -> None:
-    def entry(episode: Episode) -> EpisodeEntry:
-        # An episode's records depend on it alone: earlier builds' are reused (cache.py).
-        def fresh() -> tuple:
-            made = _entry(episode)
-            return made.records, made.meta, made.version, made.chunks
-
-        return EpisodeEntry(episode, *staging.memo("search-entry", [episode], fresh))
-
-    # The dev server keeps the postings between builds and patches them (IndexState).
-    state = staging.resident.get("search-index")
-    if not isinstance(state, IndexState) or state.scope != staging.scope:
-        state = staging.resident["search-index"] = IndexState(staging.scope)
-    files = index_files(site, entry, state, text=False)
-    for made in state.entries:
+    state, first_build = _index_state(staging)
+    entries, keys = _entries(site, staging, state)
+    files = _index_files(entries, state)
+    state.entry_keys = keys
+    for made in entries:
         # An episode's text files are named by their version: one check keeps them all.
         group = f"search-text:{made.episode.slug}"
         if not staging.keep_group(group, made.version):
             staging.start_group(group, made.version)
             for path, payload in text_files(made).items():
                 staging.write(path, payload, group=group)
-    manifest = f"{INDEX_DIR}/manifest.json"
+    manifest_hash = hashlib.sha256(files[MANIFEST]).hexdigest()
     for path, payload in files.items():
         # Every other path names its content, so an unchanged path is an unchanged file.
-        depends_on = [hashlib.sha256(payload).hexdigest()] if path == manifest else []
+        depends_on = [manifest_hash] if path == MANIFEST else []
         staging.cached(path, depends_on, lambda payload=payload: payload)
+    if first_build:
+        # For the next process building this output: the postings of this index, found
+        # by the hash of its manifest. Saved with the other memos once the build succeeded.
+        staging.memos.get(_snapshot_key(staging, manifest_hash), state.snapshot)
     log.info("search index: %d shard and postings files", len(files) - 1)
+
+
+def _index_state(staging: Staging) -> tuple[IndexState, bool]:
+    """The index state this process kept (a dev server's), else the one saved with the
+    published index, else a new one; and whether it was not kept in this process."""
+    state = staging.resident.get("search-index")
+    if isinstance(state, IndexState) and state.scope == staging.scope:
+        return state, False
+    state = _saved_state(staging) or IndexState(staging.scope)
+    staging.resident["search-index"] = state
+    return state, True
+
+
+def _saved_state(staging: Staging) -> IndexState | None:
+    """The state saved by the build that published the index now in the output."""
+    try:
+        published = (staging.target / MANIFEST).read_bytes()
+    except OSError:
+        return None
+    snapshot = _recall(staging, _snapshot_key(staging, hashlib.sha256(published).hexdigest()))
+    state = IndexState.restore(staging.scope, snapshot) if snapshot is not None else None
+    if state is not None:
+        state.recall = partial(_saved_records, staging, state.entry_keys, state.versions)
+    return state
+
+
+def _saved_records(staging: Staging, keys: list[str], versions: list[str],
+                   index: int) -> Sequence[Record] | None:
+    """The records episode `index` of a saved state had, if their memo is still kept."""
+    saved = _recall(staging, keys[index])
+    return saved[2] if saved is not None and saved[1] == versions[index] else None
+
+
+def _snapshot_key(staging: Staging, manifest_hash: str) -> str:
+    return staging.key("memo:search-state", [manifest_hash])
+
+
+class _NotSaved(Exception):
+    pass
+
+
+def _not_saved() -> None:
+    raise _NotSaved
+
+
+def _recall(staging: Staging, key: str) -> Any:
+    """The memo saved under `key`, or None; nothing is computed."""
+    try:
+        return staging.memos.get(key, _not_saved)
+    except _NotSaved:
+        return None
+
+
+def _entries(site: Site, staging: Staging,
+             state: IndexState) -> tuple[list[EpisodeEntry], list[str]]:
+    """The episodes' entries and the memo key of each.
+
+    An episode object this process indexed before (a dev server's unchanged episode)
+    keeps the entry made then; one a saved state knew by its key is taken from the
+    state (its records read only if needed); any other is read from the memos of
+    earlier builds (cache.py) or made afresh.
+    """
+    known = {id(made.episode): (made, key) for made, key in zip(state.entries, state.entry_keys)}
+    saved = {} if state.entries else {
+        key: (meta, version, count) for key, meta, version, (_slug, count)
+        in zip(state.entry_keys, state.metas, state.versions, state.layout)}
+    entries, keys = [], []
+    for episode in site.episodes:
+        made, key = known.get(id(episode), (None, ""))
+        if made is None or made.episode is not episode:
+            key = staging.key("memo:search-entry", [episode])
+            load = partial(staging.memos.get, key, partial(_entry_memo, episode))
+            if key in saved:
+                made = EpisodeEntry(episode, *saved[key], partial(_memo_parts, load))
+            else:
+                meta, version, records, chunks = load()
+                made = EpisodeEntry(episode, meta, version, len(records),
+                                    _given((records, chunks)))
+        entries.append(made)
+        keys.append(key)
+    staging.memos.used.update(keys)   # kept for the next build, as get() does
+    return entries, keys
+
+
+def _entry_memo(episode: Episode) -> tuple:
+    made = _entry(episode)
+    return made.meta, made.version, made.records, made.chunks
+
+
+def _memo_parts(load: Callable[[], tuple]) -> Parts:
+    _meta, _version, records, chunks = load()
+    return records, chunks
