@@ -15,6 +15,11 @@ A record is one searchable unit with one destination: the title, the summary,
 the speaker list, a chapter, a paragraph of show notes, or a transcript turn.
 Record ids are global: an episode's records follow those of the episodes listed
 before it in the manifest.
+
+Rebuilds patch the postings instead of recomputing them (`IndexState`): a dev
+server keeps the state in memory; a new `sitegen build` process restores the one
+saved, with the other memos, by the build that published the index in the output
+(found by the hash of its manifest, so it always matches what is published).
 """
 from __future__ import annotations
 
@@ -330,10 +335,10 @@ def _layout(entries: list[EpisodeEntry]) -> list[tuple[str, int]]:
 
 
 @dataclass(frozen=True)
-class _Shard:
-    terms: tuple[str, ...]
-    path: str
-    payload: bytes
+class _Segment:
+    """A run of terms, encoded: its shards' (first term, file) and all its files by path."""
+    listing: tuple[tuple[str, str], ...]
+    files: tuple[tuple[str, bytes], ...]
 
 
 class IndexState:
@@ -369,7 +374,7 @@ class IndexState:
         self.dirty: set[str] | None = None               # None: every term
         self.firsts: list[str] = [""]                    # the terms segments start at
         self.first_keys: list[bytes] = [b""]
-        self.segments: dict[str, tuple[tuple[_Shard, ...], tuple[tuple[str, bytes], ...]]] = {}
+        self.segments: dict[str, _Segment] = {}
         self.own: dict[str, tuple[str, bytes]] = {}      # own-file postings: path, payload
 
     def update(self, entries: list[EpisodeEntry]) -> None:
@@ -466,31 +471,29 @@ class IndexState:
         own.append(found)
         return [count, None, found[0]]
 
-    def shards(self, files: dict[str, bytes]) -> list[list[str]]:
-        """The shards, their files added to `files`; returns [[first term, file], ...].
+    def shards(self, files: dict[str, bytes]) -> list[tuple[str, str]]:
+        """The shards, their files added to `files`; returns [(first term, file), ...].
 
         The terms fall into segments, each starting at a term that `_cuts`; a
         segment is cut into shards of at most SHARD_BYTES. Only segments holding a
         changed term are encoded again.
         """
         stale = self._resegment()
-        listed: list[list[str]] = []
+        listed: list[tuple[str, str]] = []
         for at, first in enumerate(self.firsts):
-            if first in stale or first not in self.segments:
+            segment = self.segments.get(first)
+            if segment is None or first in stale:
                 low = bisect.bisect_left(self.keys, self.first_keys[at])
                 high = (bisect.bisect_left(self.keys, self.first_keys[at + 1])
                         if at + 1 < len(self.firsts) else len(self.order))
-                self.segments[first] = self._encode(self.order[low:high])
-            shards, own = self.segments[first]
-            for shard in shards:
-                files[f"{INDEX_DIR}/{shard.path}"] = shard.payload
-                listed.append([shard.terms[0], shard.path])
-            files.update((f"{INDEX_DIR}/{path}", payload) for path, payload in own)
+                segment = self.segments[first] = self._encode(self.order[low:high])
+            listed += segment.listing
+            files.update(segment.files)
         if not listed:
             empty = _json({"terms": {}})
             files[f"{INDEX_DIR}/{_hashed_path('s', empty)}"] = empty
-            listed.append(["", _hashed_path("s", empty)])
-        listed[0][0] = ""  # the first shard also holds everything sorting before its first term
+            listed.append(("", _hashed_path("s", empty)))
+        listed[0] = ("", listed[0][1])  # the first shard also holds what sorts before its first term
         self.segments = {first: self.segments[first] for first in self.firsts}
         self.own = {term: own for term, own in self.own.items() if term in self.counts}
         if self.dirty is None:
@@ -523,21 +526,23 @@ class IndexState:
             stale.add(self.firsts[at])
         return stale
 
-    def _encode(self, terms: list[str]) -> tuple[tuple[_Shard, ...], tuple[tuple[str, bytes], ...]]:
+    def _encode(self, terms: list[str]) -> _Segment:
         """One segment's terms as shards of at most about SHARD_BYTES, and their own files."""
-        shards: list[_Shard] = []
+        listing: list[tuple[str, str]] = []
+        made: list[tuple[str, bytes]] = []
         own: list[tuple[str, bytes]] = []
         current: dict[str, list] = {}
         size = 0
         for term in terms:
             if current and size >= SHARD_BYTES:
-                shards.append(_shard(current))
+                _add_shard(current, listing, made)
                 current, size = {}, 0
             entry = current[term] = self._term_entry(term, own)
             size += len(term) + len(entry[1] or entry[2]) + 16
         if current:
-            shards.append(_shard(current))
-        return tuple(shards), tuple(own)
+            _add_shard(current, listing, made)
+        made += ((f"{INDEX_DIR}/{path}", payload) for path, payload in own)
+        return _Segment(tuple(listing), tuple(made))
 
     def snapshot(self) -> tuple:
         """What `restore` needs, as plain data (after `shards`)."""
@@ -563,9 +568,12 @@ class IndexState:
         return state
 
 
-def _shard(terms: dict[str, list]) -> _Shard:
+def _add_shard(terms: dict[str, list], listing: list[tuple[str, str]],
+               made: list[tuple[str, bytes]]) -> None:
     payload = _json({"terms": terms})
-    return _Shard(tuple(terms), _hashed_path("s", payload), payload)
+    path = _hashed_path("s", payload)
+    listing.append((next(iter(terms)), path))
+    made.append((f"{INDEX_DIR}/{path}", payload))
 
 
 def _cuts(term: str) -> bool:
