@@ -311,6 +311,23 @@ def test_a_failed_build_leaves_the_saved_index_usable(example_site: Path, tmp_pa
     assert patched == _cold_index(example_site, tmp_path / "cold")
 
 
+def test_records_read_back_from_a_damaged_output_are_not_trusted(example_site: Path,
+                                                                 tmp_path: Path,
+                                                                 rebuilds: list[int]):
+    """The records an edited episode had are read from its text files in the output,
+    checked against their version: a damaged file means postings computed afresh."""
+    options = BuildOptions(site_dir=example_site, output_dir=tmp_path / "public")
+    build(options, session=BuildSession())
+    first = sorted((example_site / "content" / "episodes").glob("*.md"))[0]
+    first.write_text(EDITS["typo made"](first.read_text(encoding="utf-8")), encoding="utf-8")
+    text = sorted((tmp_path / "public" / "search" / "index" / "t").rglob("*.0.json"))
+    for path in text:
+        path.write_bytes(path.read_bytes().replace(b"the", b"thy"))
+    build(options, session=BuildSession())
+    assert rebuilds == [1, 1]
+    assert _index_files_in(tmp_path / "public") == _cold_index(example_site, tmp_path / "cold")
+
+
 def _unique_phrase(index: Index) -> tuple[str, dict, list]:
     """Six words said in exactly one transcript turn, and that turn."""
     counts: dict[tuple[str, ...], int] = {}

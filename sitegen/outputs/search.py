@@ -19,7 +19,8 @@ before it in the manifest.
 Rebuilds patch the postings instead of recomputing them (`IndexState`): a dev
 server keeps the state in memory; a new `sitegen build` process restores the one
 saved, with the other memos, by the build that published the index in the output
-(found by the hash of its manifest, so it always matches what is published).
+(found by the hash of its manifest, so it always matches what is published), and
+reads the records an edited episode had back from its text files there.
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache, partial
 from itertools import accumulate, islice, repeat
+from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from sitegen.model import Episode, Site
@@ -363,7 +365,7 @@ class IndexState:
         self.layout: list[tuple[str, int]] = []          # _layout of the entries
         self.versions: list[str] = []                    # the entries' text versions
         self.metas: list[int] = []                       # and their counts of non-turn records
-        self.entry_keys: list[str] = []                  # where write_search_index keeps them
+        self.entry_keys: list[str] = []                  # what names each (write_search_index)
         self.recall: Callable[[int], Sequence[Record] | None] = lambda index: None
         self.order: list[str] = []                       # the terms in JavaScript order
         self.keys: list[bytes] = []                      # _js_order of each of them
@@ -638,15 +640,25 @@ def _saved_state(staging: Staging) -> IndexState | None:
     snapshot = _recall(staging, _snapshot_key(staging, hashlib.sha256(published).hexdigest()))
     state = IndexState.restore(staging.scope, snapshot) if snapshot is not None else None
     if state is not None:
-        state.recall = partial(_saved_records, staging, state.entry_keys, state.versions)
+        state.recall = partial(_published_records, staging.target, list(state.layout),
+                               list(state.versions))
     return state
 
 
-def _saved_records(staging: Staging, keys: list[str], versions: list[str],
-                   index: int) -> Sequence[Record] | None:
-    """The records episode `index` of a saved state had, if their memo is still kept."""
-    saved = _recall(staging, keys[index])
-    return saved[2] if saved is not None and saved[1] == versions[index] else None
+def _published_records(target: Path, layout: list[tuple[str, int]], versions: list[str],
+                       index: int) -> Sequence[Record] | None:
+    """The records of episode `index` of a saved state, from its text files in the
+    output, if they are still there and are what their version names."""
+    (slug, count), version = layout[index], versions[index]
+    chunks = []
+    for number in range(-(-count // CHUNK_RECORDS)):
+        try:
+            chunks.append((target / INDEX_DIR / text_path(slug, version, number)).read_bytes())
+        except OSError:
+            return None
+    if hashlib.sha256(b"\n".join(chunks)).hexdigest()[:10] != version:
+        return None
+    return [Record(*record) for chunk in chunks for record in json.loads(chunk)["records"]]
 
 
 def _snapshot_key(staging: Staging, manifest_hash: str) -> str:
@@ -671,12 +683,12 @@ def _recall(staging: Staging, key: str) -> Any:
 
 def _entries(site: Site, staging: Staging,
              state: IndexState) -> tuple[list[EpisodeEntry], list[str]]:
-    """The episodes' entries and the memo key of each.
+    """The episodes' entries, and the key that names each (scope and episode).
 
     An episode object this process indexed before (a dev server's unchanged episode)
     keeps the entry made then; one a saved state knew by its key is taken from the
-    state (its records read only if needed); any other is read from the memos of
-    earlier builds (cache.py) or made afresh.
+    state, its records made again only if needed; any other is made afresh (which
+    costs less than reading a cached copy would).
     """
     known = {id(made.episode): (made, key) for made, key in zip(state.entries, state.entry_keys)}
     saved = {} if state.entries else {
@@ -686,25 +698,16 @@ def _entries(site: Site, staging: Staging,
     for episode in site.episodes:
         made, key = known.get(id(episode), (None, ""))
         if made is None or made.episode is not episode:
-            key = staging.key("memo:search-entry", [episode])
-            load = partial(staging.memos.get, key, partial(_entry_memo, episode))
+            key = staging.key("search-entry", [episode])
             if key in saved:
-                made = EpisodeEntry(episode, *saved[key], partial(_memo_parts, load))
+                made = EpisodeEntry(episode, *saved[key], partial(_entry_parts, episode))
             else:
-                meta, version, records, chunks = load()
-                made = EpisodeEntry(episode, meta, version, len(records),
-                                    _given((records, chunks)))
+                made = _entry(episode)
         entries.append(made)
         keys.append(key)
-    staging.memos.used.update(keys)   # kept for the next build, as get() does
     return entries, keys
 
 
-def _entry_memo(episode: Episode) -> tuple:
+def _entry_parts(episode: Episode) -> Parts:
     made = _entry(episode)
-    return made.meta, made.version, made.records, made.chunks
-
-
-def _memo_parts(load: Callable[[], tuple]) -> Parts:
-    _meta, _version, records, chunks = load()
-    return records, chunks
+    return made.records, made.chunks
