@@ -597,7 +597,7 @@ def _json(data: object) -> bytes:
 
 
 def write_search_index(site: Site, renderer: Renderer, staging: Staging) -> None:
-    state, first_build = _index_state(staging)
+    state, published_key = _index_state(staging)
     entries, keys = _entries(site, staging, state)
     files = _index_files(entries, state)
     state.entry_keys = keys
@@ -613,31 +613,36 @@ def write_search_index(site: Site, renderer: Renderer, staging: Staging) -> None
         # Every other path names its content, so an unchanged path is an unchanged file.
         depends_on = [manifest_hash] if path == MANIFEST else []
         staging.cached(path, depends_on, lambda payload=payload: payload)
-    if first_build:
+    if published_key is not None:
         # For the next process building this output: the postings of this index, found
         # by the hash of its manifest. Saved with the other memos once the build succeeded.
-        staging.memos.get(_snapshot_key(staging, manifest_hash), state.snapshot)
+        key = _snapshot_key(staging, manifest_hash)
+        staging.memos.get(key, state.snapshot)
+        if published_key != key:   # the state of the index replaced: the store may drop it
+            staging.memos.used.discard(published_key)
     log.info("search index: %d shard and postings files", len(files) - 1)
 
 
-def _index_state(staging: Staging) -> tuple[IndexState, bool]:
+def _index_state(staging: Staging) -> tuple[IndexState, str | None]:
     """The index state this process kept (a dev server's), else the one saved with the
-    published index, else a new one; and whether it was not kept in this process."""
+    published index, else a new one; and the key the published index's state was looked
+    up by ("" without one; None for a state this process kept, which it does not save)."""
     state = staging.resident.get("search-index")
     if isinstance(state, IndexState) and state.scope == staging.scope:
-        return state, False
-    state = _saved_state(staging) or IndexState(staging.scope)
-    staging.resident["search-index"] = state
-    return state, True
-
-
-def _saved_state(staging: Staging) -> IndexState | None:
-    """The state saved by the build that published the index now in the output."""
+        return state, None
     try:
         published = (staging.target / MANIFEST).read_bytes()
     except OSError:
-        return None
-    snapshot = _recall(staging, _snapshot_key(staging, hashlib.sha256(published).hexdigest()))
+        published = None
+    key = _snapshot_key(staging, hashlib.sha256(published).hexdigest()) if published else ""
+    state = (_saved_state(staging, key) if key else None) or IndexState(staging.scope)
+    staging.resident["search-index"] = state
+    return state, key
+
+
+def _saved_state(staging: Staging, key: str) -> IndexState | None:
+    """The state saved under `key`, set to read an edited episode's records from the output."""
+    snapshot = _recall(staging, key)
     state = IndexState.restore(staging.scope, snapshot) if snapshot is not None else None
     if state is not None:
         state.recall = partial(_published_records, staging.target, list(state.layout),
