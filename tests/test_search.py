@@ -5,15 +5,17 @@ import bisect
 import hashlib
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sitegen.build import BuildOptions, build, load_site
+from sitegen.build import BuildOptions, BuildSession, build, load_site
 from sitegen.errors import Problems
 from sitegen.model import Site
+from sitegen.output import Staging
 from sitegen.outputs import search
 from tests.conftest import REPO
 from tests.helpers import serve_static
@@ -238,6 +240,92 @@ def test_patched_index_is_the_index_built_afresh(example_site: Path, monkeypatch
         assert state.dirty is None          # record ids moved: rebuilt
     else:
         assert state.dirty is not None and len(state.dirty) < 12
+
+
+def _index_files_in(public: Path) -> dict[str, bytes]:
+    root = public / "search" / "index"
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def _cold_index(site: Path, out: Path) -> dict[str, bytes]:
+    shutil.rmtree(site / ".sitegen-cache", ignore_errors=True)
+    build(BuildOptions(site_dir=site, output_dir=out), session=BuildSession())
+    return _index_files_in(out)
+
+
+@pytest.fixture
+def rebuilds(monkeypatch) -> list[int]:
+    """How many times the postings were computed from scratch (one process builds)."""
+    monkeypatch.setenv("SITEGEN_JOBS", "1")
+    monkeypatch.setattr(search, "SHARD_BYTES", 600)  # many shards, so reuse is exercised
+    counted: list[int] = []
+    postings = search._postings
+
+    def counting(records):
+        counted.append(1)
+        return postings(records)
+
+    monkeypatch.setattr(search, "_postings", counting)
+    return counted
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_a_new_process_patches_the_saved_index(example_site: Path, tmp_path: Path,
+                                               rebuilds: list[int], edit: str):
+    """`sitegen build` after an edit patches the postings the build before saved (a new
+    BuildSession is a new process); the index is that of a cold build."""
+    options = BuildOptions(site_dir=example_site, output_dir=tmp_path / "public")
+    build(options, session=BuildSession())
+    assert rebuilds == [1]
+    for path in sorted((example_site / "content" / "episodes").glob("*.md"))[:2]:
+        path.write_text(EDITS[edit](path.read_text(encoding="utf-8")), encoding="utf-8")
+    build(options, session=BuildSession())
+    # Rebuilt when record ids moved, or when the build's scope changed (a renamed speaker
+    # renames the speakers' stylesheet, which every page links to: nothing is reused).
+    assert len(rebuilds) == (2 if edit in ("turn added", "speaker renamed") else 1)
+    patched = _index_files_in(tmp_path / "public")
+    assert patched == _cold_index(example_site, tmp_path / "cold")
+
+
+def test_a_failed_build_leaves_the_saved_index_usable(example_site: Path, tmp_path: Path,
+                                                      rebuilds: list[int], monkeypatch):
+    """A build that fails after the index phase saves no state: the next one patches
+    the state of the index still published, from the episodes as that build saw them."""
+    options = BuildOptions(site_dir=example_site, output_dir=tmp_path / "public")
+    build(options, session=BuildSession())
+    first, second = sorted((example_site / "content" / "episodes").glob("*.md"))[:2]
+    first.write_text(EDITS["new word"](first.read_text(encoding="utf-8")), encoding="utf-8")
+
+    def fail(self):
+        raise OSError("disk full")
+
+    with monkeypatch.context() as failing:
+        failing.setattr(Staging, "commit", fail)
+        with pytest.raises(OSError):
+            build(options, session=BuildSession())
+    second.write_text(EDITS["typo made"](second.read_text(encoding="utf-8")), encoding="utf-8")
+    build(options, session=BuildSession())
+    assert rebuilds == [1]   # both edits patched into the state of the published index
+    assert Index(tmp_path / "public").postings("zyzzogeton")   # the failed build's edit
+    patched = _index_files_in(tmp_path / "public")
+    assert patched == _cold_index(example_site, tmp_path / "cold")
+
+
+def test_records_read_back_from_a_damaged_output_are_not_trusted(example_site: Path,
+                                                                 tmp_path: Path,
+                                                                 rebuilds: list[int]):
+    """The records an edited episode had are read from its text files in the output,
+    checked against their version: a damaged file means postings computed afresh."""
+    options = BuildOptions(site_dir=example_site, output_dir=tmp_path / "public")
+    build(options, session=BuildSession())
+    first = sorted((example_site / "content" / "episodes").glob("*.md"))[0]
+    first.write_text(EDITS["typo made"](first.read_text(encoding="utf-8")), encoding="utf-8")
+    text = sorted((tmp_path / "public" / "search" / "index" / "t").rglob("*.0.json"))
+    for path in text:
+        path.write_bytes(path.read_bytes().replace(b"the", b"thy"))
+    build(options, session=BuildSession())
+    assert rebuilds == [1, 1]
+    assert _index_files_in(tmp_path / "public") == _cold_index(example_site, tmp_path / "cold")
 
 
 def _unique_phrase(index: Index) -> tuple[str, dict, list]:

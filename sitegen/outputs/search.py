@@ -15,6 +15,12 @@ A record is one searchable unit with one destination: the title, the summary,
 the speaker list, a chapter, a paragraph of show notes, or a transcript turn.
 Record ids are global: an episode's records follow those of the episodes listed
 before it in the manifest.
+
+Rebuilds patch the postings instead of recomputing them (`IndexState`): a dev
+server keeps the state in memory; a new `sitegen build` process restores the one
+saved, with the other memos, by the build that published the index in the output
+(found by the hash of its manifest, so it always matches what is published), and
+reads the records an edited episode had back from its text files there.
 """
 from __future__ import annotations
 
@@ -24,12 +30,15 @@ import json
 import logging
 import operator
 import re
+import struct
 import unicodedata
 import zlib
-from array import array
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import Callable, Iterable
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache, partial
+from itertools import accumulate, islice, repeat
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
 
 from sitegen.model import Episode, Site
 from sitegen.output import Staging
@@ -48,7 +57,7 @@ CUT_EVERY = 64           # a term whose hash is 0 modulo this starts a segment o
 MAX_TERM_LENGTH = 60     # longer "words" (hashes, base64) are not indexed
 
 _WORD = re.compile(r"[\w'’]+")
-_MARKDOWN_SYNTAX = frozenset("*_`[]<>&\\~|#")
+_MARKDOWN_SYNTAX = re.compile(r"[*_`\[\]<>&\\~|#]")   # text without it (and "://") is plain
 _DROP = str.maketrans("", "", "'’_")
 # ASCII text: every character outside [A-Za-z0-9'_] separates words; ' and _ vanish.
 # ASCII text as bytes: letters lower-cased, every other byte outside [A-Za-z0-9'_] a space;
@@ -57,6 +66,9 @@ _ASCII_FOLD = bytes(c + 32 if 65 <= c <= 90 else c if c < 128 and chr(c).isalnum
                     for c in range(256))
 _ASCII_DROP = b"'_"
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+MANIFEST = f"{INDEX_DIR}/manifest.json"
+SNAPSHOT_VERSION = 1     # of IndexState.snapshot
+_ID = struct.Struct("@i")   # a record id in _postings' buffers
 
 
 @dataclass(frozen=True)
@@ -96,11 +108,16 @@ def terms(text: str) -> list[str]:
 
 def term_set(text: str) -> set[bytes]:
     """The distinct terms of `text`, UTF-8 encoded: set(terms(text)), fast for ASCII."""
+    found = _raw_term_set(text)
+    if found and max(map(len, found)) > MAX_TERM_LENGTH:
+        return {t for t in found if len(t) <= MAX_TERM_LENGTH}
+    return found
+
+
+def _raw_term_set(text: str) -> set[bytes]:
+    """term_set(text), except that ASCII words longer than MAX_TERM_LENGTH may be in it."""
     if text.isascii():
-        found = set(text.encode().translate(_ASCII_FOLD, _ASCII_DROP).split())
-        if found and max(map(len, found)) > MAX_TERM_LENGTH:
-            return {t for t in found if len(t) <= MAX_TERM_LENGTH}
-        return found
+        return set(text.encode().translate(_ASCII_FOLD, _ASCII_DROP).split())
     return {t.encode() for t in set(map(_term, set(_WORD.findall(text)))) if t}
 
 
@@ -132,7 +149,7 @@ def episode_records(episode: Episode) -> tuple[list[Record], int]:
 
 def _plain(markdown: str) -> str:
     # Most turns hold no Markdown at all, and a lone "!" needs no parser.
-    if _MARKDOWN_SYNTAX.isdisjoint(markdown) and "://" not in markdown:
+    if _MARKDOWN_SYNTAX.search(markdown) is None and "://" not in markdown:
         return markdown.strip()
     return plain_text(markdown)
 
@@ -142,7 +159,7 @@ def _blocks(markdown: str) -> Iterable[str]:
     return (block for block in re.split(r"\n[ \t]*\n", markdown) if block.strip())
 
 
-def encode_postings(ids: list[int]) -> str:
+def encode_postings(ids: Sequence[int]) -> str:
     """Ascending record ids as gaps in a base-64 VLQ: 5 bits a character, low bits first.
 
     A character below 32 in ALPHABET ends a number; 32 and above says more follow.
@@ -151,9 +168,12 @@ def encode_postings(ids: list[int]) -> str:
         return _SMALL[ids[0]] if ids[0] < len(_SMALL) else _vlq(ids[0])
     if not ids:
         return ""
-    small, limit = _SMALL, len(_SMALL)
-    gaps = [ids[0], *map(operator.sub, ids[1:], ids)]
-    return "".join([small[g] if g < limit else _vlq(g) for g in gaps])
+    gaps = [ids[0], *map(operator.sub, islice(ids, 1, None), ids)]
+    try:
+        return "".join(map(_SMALL.__getitem__, gaps))
+    except IndexError:  # a gap too large for the table
+        small, limit = _SMALL, len(_SMALL)
+        return "".join([small[g] if g < limit else _vlq(g) for g in gaps])
 
 
 def _vlq(value: int) -> str:
@@ -168,31 +188,60 @@ def _vlq(value: int) -> str:
             return "".join(chars)
 
 
-_SMALL = [_vlq(n) for n in range(4096)]
+# The codes of 0 ... 32**3 - 1 (one, two or three characters), by value; the first
+# character of a code holds the lowest bits.
+_MORE = ALPHABET[32:]
+_SMALL = [*ALPHABET[:32], *(low + high for high in ALPHABET[1:32] for low in _MORE),
+          *(low + mid + high for high in ALPHABET[1:32] for mid in _MORE for low in _MORE)]
+_SMALL_VALUE = {code: value for value, code in enumerate(_SMALL)}
+# One number: characters saying more follow (ALPHABET[32:]), then one that ends it.
+_NUMBER = re.compile(r"[g-z0-9_-]*[A-Za-f]")
 
 
 def decode_postings(text: str) -> list[int]:
-    """The inverse of encode_postings (for tests and tools; search.js has its own)."""
-    ids, value, shift, previous = [], 0, 0, 0
-    for char in text:
-        digit = ALPHABET.index(char)
-        value |= (digit & 31) << shift
-        if digit & 32:
-            shift += 5
-            continue
-        previous += value
-        ids.append(previous)
-        value, shift = 0, 0
-    return ids
+    """The inverse of encode_postings (search.js has its own)."""
+    numbers = _NUMBER.findall(text)
+    if sum(map(len, numbers)) != len(text):
+        raise ValueError(f"not encoded postings: {text[:40]!r}")
+    try:
+        gaps = list(map(_SMALL_VALUE.__getitem__, numbers))
+    except KeyError:  # a number of four characters or more
+        gaps = [_SMALL_VALUE.get(number) or _vlq_value(number) for number in numbers]
+    return list(accumulate(gaps))
+
+
+def _vlq_value(code: str) -> int:
+    value = 0
+    for shift, char in enumerate(code):
+        value |= (ALPHABET.index(char) & 31) << (5 * shift)
+    return value
+
+
+Parts = tuple[tuple[Record, ...], tuple[bytes, ...]]   # an episode's records, text files
 
 
 @dataclass(frozen=True)
 class EpisodeEntry:
+    """What the index holds of one episode. Its records and text files are made (or
+    read from the cache) on first use: a build that patches the postings of a saved
+    state needs them only for the episodes that changed."""
     episode: Episode
-    records: tuple[Record, ...]
     meta: int
     version: str         # chunk k is at f"t/{slug}/{version}.{k}.json"
-    chunks: tuple[bytes, ...]
+    count: int           # records
+    parts: Callable[[], Parts] = field(repr=False, compare=False)
+
+    @cached_property
+    def _parts(self) -> Parts:
+        return self.parts()
+
+    @property
+    def records(self) -> tuple[Record, ...]:
+        return self._parts[0]
+
+    @property
+    def chunks(self) -> tuple[bytes, ...]:
+        return self._parts[1]
 
     def manifest(self) -> dict:
         return {
@@ -200,10 +249,14 @@ class EpisodeEntry:
             "title": self.episode.title,
             "url": episode_url(self.episode),
             "date": self.episode.date.date().isoformat(),
-            "records": len(self.records),
+            "records": self.count,
             "meta": self.meta,
             "text": self.version,
         }
+
+    @cached_property
+    def manifest_json(self) -> bytes:
+        return _json(self.manifest())
 
 
 def index_files(site: Site, entry: Callable[[Episode], EpisodeEntry] | None = None,
@@ -215,21 +268,28 @@ def index_files(site: Site, entry: Callable[[Episode], EpisodeEntry] | None = No
     whose terms did not change are not encoded again. The files are the same
     either way. `text=False` leaves out the episodes' text files (`text_files`).
     """
-    files: dict[str, bytes] = {}
     entries = [(entry or _entry)(episode) for episode in site.episodes]
-    state = state if state is not None else IndexState()
+    files = _index_files(entries, state if state is not None else IndexState())
+    for made in entries if text else ():
+        files.update(text_files(made))
+    return files
+
+
+def _index_files(entries: list[EpisodeEntry], state: IndexState) -> dict[str, bytes]:
+    """The manifest, shard and postings files of `entries`, patching `state`."""
+    files: dict[str, bytes] = {}
     state.update(entries)
     shards = state.shards(files)
-    for entry in entries if text else ():
-        files.update(text_files(entry))
-    files[f"{INDEX_DIR}/manifest.json"] = _json({
+    head = _json({
         "version": FORMAT_VERSION,
         "chunk": CHUNK_RECORDS,
-        "records": sum(len(e.records) for e in entries),
-        "terms": len(state.postings),
+        "records": sum(count for _slug, count in state.layout),
+        "terms": len(state.order),
         "shards": shards,
-        "episodes": [e.manifest() for e in entries],
     })
+    # The episodes' part is joined from each one's JSON: the bytes of _json(whole manifest).
+    episodes = b",".join([made.manifest_json for made in entries])
+    files[MANIFEST] = b"%s,\"episodes\":[%s]}" % (head[:-1], episodes)
     return files
 
 
@@ -239,7 +299,11 @@ def _entry(episode: Episode) -> EpisodeEntry:
                    for i in range(0, len(records), CHUNK_RECORDS))
     # The version names the text files: it changes exactly when their content does.
     version = hashlib.sha256(b"\n".join(chunks)).hexdigest()[:10]
-    return EpisodeEntry(episode, tuple(records), meta, version, chunks)
+    return EpisodeEntry(episode, meta, version, len(records), _given((tuple(records), chunks)))
+
+
+def _given(parts: Parts) -> Callable[[], Parts]:
+    return lambda: parts
 
 
 def text_files(entry: EpisodeEntry) -> dict[str, bytes]:
@@ -253,28 +317,30 @@ def text_path(slug: str, version: str, chunk: int) -> str:
     return f"t/{slug}/{version}.{chunk}.json"
 
 
-def _postings(records: Iterable[Record]) -> dict[bytes, array]:
+def _postings(records: Iterable[Record]) -> dict[bytes, memoryview]:
     """term -> the numbers of the records (counted from 0) it occurs in."""
-    postings: dict[bytes, array] = {}
+    # Millions of record-term pairs: the loop over a record's terms runs in C (map), one
+    # dictionary lookup and one append each. Ids go into bytearrays, which hold no
+    # objects for the garbage collector to walk, unlike lists of ints.
+    postings: defaultdict[bytes, bytearray] = defaultdict(bytearray)
+    ids_of, extend, consume = postings.__getitem__, bytearray.extend, deque(maxlen=0).extend
     for number, record in enumerate(records):
-        for term in term_set(record.text):
-            ids = postings.get(term)
-            if ids is None:
-                ids = postings[term] = array("i")
-            ids.append(number)
-    return postings
+        as_bytes = _ID.pack(number)
+        consume(map(extend, map(ids_of, _raw_term_set(record.text)), repeat(as_bytes)))
+    return {term: memoryview(ids).cast(_ID.format) for term, ids in postings.items()
+            if len(term) <= MAX_TERM_LENGTH}
 
 
 def _layout(entries: list[EpisodeEntry]) -> list[tuple[str, int]]:
     """What record ids depend on: the episodes in order and their record counts."""
-    return [(entry.episode.slug, len(entry.records)) for entry in entries]
+    return [(entry.episode.slug, entry.count) for entry in entries]
 
 
 @dataclass(frozen=True)
-class _Shard:
-    terms: tuple[str, ...]
-    path: str
-    payload: bytes
+class _Segment:
+    """A run of terms, encoded: its shards' (first term, file) and all its files by path."""
+    listing: tuple[tuple[str, str], ...]
+    files: tuple[tuple[str, bytes], ...]
 
 
 class IndexState:
@@ -285,45 +351,67 @@ class IndexState:
     renamed); anything else recomputes them. Shard boundaries are fixed by the
     terms themselves (see `shards`), so a change to one term re-encodes only the
     segment around it.
+
+    Between builds every term's postings are kept encoded, as in the shards; a
+    term's ids are decoded only when an edit adds or removes a record of it.
+    `snapshot` and `restore` carry the state to another process (see
+    write_search_index), where `recall` finds the records of an episode as the
+    snapshot knew them.
     """
 
     def __init__(self, scope: str = "") -> None:
         self.scope = scope                               # the build scope it was made in
-        self.entries: list[EpisodeEntry] = []
-        self.postings: dict[str, array] = {}
+        self.entries: list[EpisodeEntry] = []            # empty in a restored state
+        self.layout: list[tuple[str, int]] = []          # _layout of the entries
+        self.versions: list[str] = []                    # the entries' text versions
+        self.metas: list[int] = []                       # and their counts of non-turn records
+        self.entry_keys: list[str] = []                  # what names each (write_search_index)
+        self.recall: Callable[[int], Sequence[Record] | None] = lambda index: None
         self.order: list[str] = []                       # the terms in JavaScript order
         self.keys: list[bytes] = []                      # _js_order of each of them
-        self.encoded: dict[str, str] = {}
+        self.encoded: dict[str, str] = {}                # every term's postings, once shards ran
+        self.counts: dict[str, int] = {}                 # and how many records that is
+        # decoded: every term after a rebuild, else the ones being changed
+        self.postings: dict[str, Sequence[int]] = {}
         self.dirty: set[str] | None = None               # None: every term
         self.firsts: list[str] = [""]                    # the terms segments start at
         self.first_keys: list[bytes] = [b""]
-        self.segments: dict[str, tuple[tuple[_Shard, ...], tuple[tuple[str, bytes], ...]]] = {}
+        self.segments: dict[str, _Segment] = {}
         self.own: dict[str, tuple[str, bytes]] = {}      # own-file postings: path, payload
 
     def update(self, entries: list[EpisodeEntry]) -> None:
-        if not self.entries or _layout(entries) != _layout(self.entries):
+        layout = _layout(entries)
+        if not self.layout or layout != self.layout or not self._patch(entries):
             self._rebuild(entries)
-        else:
-            self._patch(entries)
-        self.entries = entries
+        self.entries, self.layout = entries, layout
+        self.versions = [entry.version for entry in entries]
+        self.metas = [entry.meta for entry in entries]
 
     def _rebuild(self, entries: list[EpisodeEntry]) -> None:
         postings = _postings(record for entry in entries for record in entry.records)
         self.postings = {term.decode(): ids for term, ids in postings.items()}
         self.order = sorted(self.postings, key=_js_order)
         self.keys = [_js_order(term) for term in self.order]
-        self.encoded, self.dirty = {}, None
+        self.encoded, self.counts, self.dirty = {}, {}, None
 
-    def _patch(self, entries: list[EpisodeEntry]) -> None:
-        self.dirty = set()
+    def _patch(self, entries: list[EpisodeEntry]) -> bool:
+        """Patch the postings for the records whose text changed; False when the
+        records some changed episode had are not known (then nothing was patched)."""
+        changed = []
         offset = 0
-        for old, new in zip(self.entries, entries):
-            if old.version != new.version:
-                for number, (before, after) in enumerate(zip(old.records, new.records)):
-                    if before.text != after.text:   # postings hold record numbers by text
-                        self._retext(offset + number, term_set(before.text),
-                                     term_set(after.text))
-            offset += len(new.records)
+        for index, (version, new) in enumerate(zip(self.versions, entries)):
+            if version != new.version:
+                before = self.entries[index].records if self.entries else self.recall(index)
+                if before is None or len(before) != new.count:
+                    return False
+                changed.append((offset, before, new.records))
+            offset += new.count
+        self.dirty = set()
+        for offset, before, after in changed:
+            for number, (old, now) in enumerate(zip(before, after)):
+                if old.text != now.text:   # postings hold record numbers by text
+                    self._retext(offset + number, term_set(old.text), term_set(now.text))
+        return True
 
     def _retext(self, record: int, before: set[bytes], after: set[bytes]) -> None:
         """Record `record` held the terms `before` and holds `after` now."""
@@ -332,11 +420,23 @@ class IndexState:
         for term in after - before:
             self._add(term.decode(), record)
 
+    def _ids(self, term: str) -> list[int] | None:
+        """The postings of `term` as a list to change (kept); None if it has none."""
+        ids = self.postings.get(term)
+        if ids is None:
+            if term not in self.encoded:
+                return None
+            ids = decode_postings(self.encoded[term])
+        elif not isinstance(ids, list):   # a rebuild's buffer, not encoded yet
+            ids = list(ids)
+        self.postings[term] = ids
+        return ids
+
     def _add(self, term: str, record: int) -> None:
         self.dirty.add(term)  # type: ignore[union-attr]
-        postings = self.postings.get(term)
+        postings = self._ids(term)
         if postings is None:
-            postings = self.postings[term] = array("i")
+            postings = self.postings[term] = []
             key = _js_order(term)
             at = bisect.bisect_left(self.keys, key)
             self.keys.insert(at, key)
@@ -345,21 +445,25 @@ class IndexState:
 
     def _remove(self, term: str, record: int) -> None:
         self.dirty.add(term)  # type: ignore[union-attr]
-        postings = self.postings[term]
+        postings = self._ids(term)
+        assert postings is not None, term
         del postings[bisect.bisect_left(postings, record)]
         if not postings:
             del self.postings[term]
             self.encoded.pop(term, None)
+            self.counts.pop(term, None)
             at = bisect.bisect_left(self.keys, _js_order(term))
             del self.keys[at], self.order[at]
 
     def _term_entry(self, term: str, own: list[tuple[str, bytes]]) -> list:
         """The shard entry of `term`: [count, postings] or [count, None, file]."""
         dirty = self.dirty is None or term in self.dirty
-        encoded = self.encoded.get(term) if not dirty else None
-        if encoded is None:
-            encoded = self.encoded[term] = encode_postings(self.postings[term])
-        count = len(self.postings[term])
+        if dirty:
+            ids = self.postings[term]
+            encoded = self.encoded[term] = encode_postings(ids)
+            count = self.counts[term] = len(ids)
+        else:
+            encoded, count = self.encoded[term], self.counts[term]
         if len(encoded) <= OWN_FILE_BYTES:
             return [count, encoded]
         found = self.own.get(term) if not dirty else None
@@ -369,33 +473,33 @@ class IndexState:
         own.append(found)
         return [count, None, found[0]]
 
-    def shards(self, files: dict[str, bytes]) -> list[list[str]]:
-        """The shards, their files added to `files`; returns [[first term, file], ...].
+    def shards(self, files: dict[str, bytes]) -> list[tuple[str, str]]:
+        """The shards, their files added to `files`; returns [(first term, file), ...].
 
         The terms fall into segments, each starting at a term that `_cuts`; a
         segment is cut into shards of at most SHARD_BYTES. Only segments holding a
         changed term are encoded again.
         """
         stale = self._resegment()
-        listed: list[list[str]] = []
+        listed: list[tuple[str, str]] = []
         for at, first in enumerate(self.firsts):
-            if first in stale or first not in self.segments:
+            segment = self.segments.get(first)
+            if segment is None or first in stale:
                 low = bisect.bisect_left(self.keys, self.first_keys[at])
                 high = (bisect.bisect_left(self.keys, self.first_keys[at + 1])
                         if at + 1 < len(self.firsts) else len(self.order))
-                self.segments[first] = self._encode(self.order[low:high])
-            shards, own = self.segments[first]
-            for shard in shards:
-                files[f"{INDEX_DIR}/{shard.path}"] = shard.payload
-                listed.append([shard.terms[0], shard.path])
-            files.update((f"{INDEX_DIR}/{path}", payload) for path, payload in own)
+                segment = self.segments[first] = self._encode(self.order[low:high])
+            listed += segment.listing
+            files.update(segment.files)
         if not listed:
             empty = _json({"terms": {}})
             files[f"{INDEX_DIR}/{_hashed_path('s', empty)}"] = empty
-            listed.append(["", _hashed_path("s", empty)])
-        listed[0][0] = ""  # the first shard also holds everything sorting before its first term
+            listed.append(("", _hashed_path("s", empty)))
+        listed[0] = ("", listed[0][1])  # the first shard also holds what sorts before its first term
         self.segments = {first: self.segments[first] for first in self.firsts}
-        self.own = {term: own for term, own in self.own.items() if term in self.postings}
+        self.own = {term: own for term, own in self.own.items() if term in self.counts}
+        if self.dirty is None:
+            self.postings = {}   # encoded now; a later edit decodes the few terms it changes
         return listed
 
     def _resegment(self) -> set[str]:
@@ -424,26 +528,54 @@ class IndexState:
             stale.add(self.firsts[at])
         return stale
 
-    def _encode(self, terms: list[str]) -> tuple[tuple[_Shard, ...], tuple[tuple[str, bytes], ...]]:
+    def _encode(self, terms: list[str]) -> _Segment:
         """One segment's terms as shards of at most about SHARD_BYTES, and their own files."""
-        shards: list[_Shard] = []
+        listing: list[tuple[str, str]] = []
+        made: list[tuple[str, bytes]] = []
         own: list[tuple[str, bytes]] = []
         current: dict[str, list] = {}
         size = 0
         for term in terms:
             if current and size >= SHARD_BYTES:
-                shards.append(_shard(current))
+                _add_shard(current, listing, made)
                 current, size = {}, 0
             entry = current[term] = self._term_entry(term, own)
             size += len(term) + len(entry[1] or entry[2]) + 16
         if current:
-            shards.append(_shard(current))
-        return tuple(shards), tuple(own)
+            _add_shard(current, listing, made)
+        made += ((f"{INDEX_DIR}/{path}", payload) for path, payload in own)
+        return _Segment(tuple(listing), tuple(made))
+
+    def snapshot(self) -> tuple:
+        """What `restore` needs, as plain data (after `shards`)."""
+        return (SNAPSHOT_VERSION, self.layout, self.versions, self.metas, self.entry_keys,
+                list(self.order),
+                [self.encoded[term] for term in self.order],
+                [self.counts[term] for term in self.order])
+
+    @classmethod
+    def restore(cls, scope: str, snapshot: tuple) -> IndexState | None:
+        """The state `snapshot` was taken of (its shards to be encoded again), or None.
+        Set `recall` for it to patch postings rather than rebuild them."""
+        if not isinstance(snapshot, tuple) or snapshot[:1] != (SNAPSHOT_VERSION,):
+            return None
+        state = cls(scope)
+        _version, state.layout, state.versions, state.metas, state.entry_keys, state.order, \
+            encoded, counts = snapshot
+        state.keys = [_js_order(term) for term in state.order]
+        state.encoded = dict(zip(state.order, encoded))
+        state.counts = dict(zip(state.order, counts))
+        state.firsts = [""] + [term for term in state.order if _cuts(term)]
+        state.first_keys = [_js_order(term) for term in state.firsts]
+        return state
 
 
-def _shard(terms: dict[str, list]) -> _Shard:
+def _add_shard(terms: dict[str, list], listing: list[tuple[str, str]],
+               made: list[tuple[str, bytes]]) -> None:
     payload = _json({"terms": terms})
-    return _Shard(tuple(terms), _hashed_path("s", payload), payload)
+    path = _hashed_path("s", payload)
+    listing.append((next(iter(terms)), path))
+    made.append((f"{INDEX_DIR}/{path}", payload))
 
 
 def _cuts(term: str) -> bool:
@@ -465,29 +597,122 @@ def _json(data: object) -> bytes:
 
 
 def write_search_index(site: Site, renderer: Renderer, staging: Staging) -> None:
-    def entry(episode: Episode) -> EpisodeEntry:
-        # An episode's records depend on it alone: earlier builds' are reused (cache.py).
-        def fresh() -> tuple:
-            made = _entry(episode)
-            return made.records, made.meta, made.version, made.chunks
-
-        return EpisodeEntry(episode, *staging.memo("search-entry", [episode], fresh))
-
-    # The dev server keeps the postings between builds and patches them (IndexState).
-    state = staging.resident.get("search-index")
-    if not isinstance(state, IndexState) or state.scope != staging.scope:
-        state = staging.resident["search-index"] = IndexState(staging.scope)
-    files = index_files(site, entry, state, text=False)
-    for made in state.entries:
+    state, published_key = _index_state(staging)
+    entries, keys = _entries(site, staging, state)
+    files = _index_files(entries, state)
+    state.entry_keys = keys
+    for made in entries:
         # An episode's text files are named by their version: one check keeps them all.
         group = f"search-text:{made.episode.slug}"
         if not staging.keep_group(group, made.version):
             staging.start_group(group, made.version)
             for path, payload in text_files(made).items():
                 staging.write(path, payload, group=group)
-    manifest = f"{INDEX_DIR}/manifest.json"
+    manifest_hash = hashlib.sha256(files[MANIFEST]).hexdigest()
     for path, payload in files.items():
         # Every other path names its content, so an unchanged path is an unchanged file.
-        depends_on = [hashlib.sha256(payload).hexdigest()] if path == manifest else []
+        depends_on = [manifest_hash] if path == MANIFEST else []
         staging.cached(path, depends_on, lambda payload=payload: payload)
+    if published_key is not None:
+        # For the next process building this output: the postings of this index, found
+        # by the hash of its manifest. Saved with the other memos once the build succeeded.
+        key = _snapshot_key(staging, manifest_hash)
+        staging.memos.get(key, state.snapshot)
+        if published_key != key:   # the state of the index replaced: the store may drop it
+            staging.memos.used.discard(published_key)
     log.info("search index: %d shard and postings files", len(files) - 1)
+
+
+def _index_state(staging: Staging) -> tuple[IndexState, str | None]:
+    """The index state this process kept (a dev server's), else the one saved with the
+    published index, else a new one; and the key the published index's state was looked
+    up by ("" without one; None for a state this process kept, which it does not save)."""
+    state = staging.resident.get("search-index")
+    if isinstance(state, IndexState) and state.scope == staging.scope:
+        return state, None
+    try:
+        published = (staging.target / MANIFEST).read_bytes()
+    except OSError:
+        published = None
+    key = _snapshot_key(staging, hashlib.sha256(published).hexdigest()) if published else ""
+    state = (_saved_state(staging, key) if key else None) or IndexState(staging.scope)
+    staging.resident["search-index"] = state
+    return state, key
+
+
+def _saved_state(staging: Staging, key: str) -> IndexState | None:
+    """The state saved under `key`, set to read an edited episode's records from the output."""
+    snapshot = _recall(staging, key)
+    state = IndexState.restore(staging.scope, snapshot) if snapshot is not None else None
+    if state is not None:
+        state.recall = partial(_published_records, staging.target, list(state.layout),
+                               list(state.versions))
+    return state
+
+
+def _published_records(target: Path, layout: list[tuple[str, int]], versions: list[str],
+                       index: int) -> Sequence[Record] | None:
+    """The records of episode `index` of a saved state, from its text files in the
+    output, if they are still there and are what their version names."""
+    (slug, count), version = layout[index], versions[index]
+    chunks = []
+    for number in range(-(-count // CHUNK_RECORDS)):
+        try:
+            chunks.append((target / INDEX_DIR / text_path(slug, version, number)).read_bytes())
+        except OSError:
+            return None
+    if hashlib.sha256(b"\n".join(chunks)).hexdigest()[:10] != version:
+        return None
+    return [Record(*record) for chunk in chunks for record in json.loads(chunk)["records"]]
+
+
+def _snapshot_key(staging: Staging, manifest_hash: str) -> str:
+    return staging.key("memo:search-state", [manifest_hash])
+
+
+class _NotSaved(Exception):
+    pass
+
+
+def _not_saved() -> None:
+    raise _NotSaved
+
+
+def _recall(staging: Staging, key: str) -> Any:
+    """The memo saved under `key`, or None; nothing is computed."""
+    try:
+        return staging.memos.get(key, _not_saved)
+    except _NotSaved:
+        return None
+
+
+def _entries(site: Site, staging: Staging,
+             state: IndexState) -> tuple[list[EpisodeEntry], list[str]]:
+    """The episodes' entries, and the key that names each (scope and episode).
+
+    An episode object this process indexed before (a dev server's unchanged episode)
+    keeps the entry made then; one a saved state knew by its key is taken from the
+    state, its records made again only if needed; any other is made afresh (which
+    costs less than reading a cached copy would).
+    """
+    known = {id(made.episode): (made, key) for made, key in zip(state.entries, state.entry_keys)}
+    saved = {} if state.entries else {
+        key: (meta, version, count) for key, meta, version, (_slug, count)
+        in zip(state.entry_keys, state.metas, state.versions, state.layout)}
+    entries, keys = [], []
+    for episode in site.episodes:
+        made, key = known.get(id(episode), (None, ""))
+        if made is None or made.episode is not episode:
+            key = staging.key("search-entry", [episode])
+            if key in saved:
+                made = EpisodeEntry(episode, *saved[key], partial(_entry_parts, episode))
+            else:
+                made = _entry(episode)
+        entries.append(made)
+        keys.append(key)
+    return entries, keys
+
+
+def _entry_parts(episode: Episode) -> Parts:
+    made = _entry(episode)
+    return made.records, made.chunks
