@@ -286,12 +286,11 @@ class EpisodeStore:
         half = len(stale) // 2
         reader, writer = os.pipe()
         pid = os.fork()
-        if pid == 0:  # the child parses the second half and sends the entries back
+        if pid == 0:  # the child parses the second half, saves it and sends it back
             os.close(reader)
             try:
-                entries = [e for e in (self._parse(p, config, config_key) for p in stale[half:])
-                           if e is not None]
-                data = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+                data = pickle.dumps(self._parse_and_save(stale[half:], config, config_key),
+                                    protocol=pickle.HIGHEST_PROTOCOL)
             except BaseException:
                 data = b""
             with os.fdopen(writer, "wb") as out:
@@ -299,15 +298,35 @@ class EpisodeStore:
             os._exit(0)
         os.close(writer)
         try:
-            mine = [self._parse(p, config, config_key) for p in stale[:half]]
+            mine = self._parse_and_save(stale[:half], config, config_key)
         finally:
             with os.fdopen(reader, "rb") as incoming:
                 data = incoming.read()
             os.waitpid(pid, 0)
         theirs = pickle.loads(data) if data else []
-        for entry in [e for e in mine if e is not None] + theirs:
+        for entry, saved in mine + theirs:
             self.entries[entry.path] = entry
-            self.dirty.add(entry.path)
+            if not saved:
+                self.dirty.add(entry.path)
+
+    def _parse_and_save(self, paths: list[Path], config: SiteConfig, config_key: str
+                        ) -> list[tuple[EpisodeEntry, bool]]:
+        """Parse `paths` and write their entries at once (both processes of a preload
+        write their own half), each with whether it was saved."""
+        entries = [e for e in (self._parse(p, config, config_key) for p in paths)
+                   if e is not None]
+        return [(entry, self._write(entry)) for entry in entries]
+
+    def _write(self, entry: EpisodeEntry) -> bool:
+        if self.folder is None:
+            return False
+        try:
+            data = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+            write_atomic(self._file(entry.path), seal(data))
+        except OSError as exc:   # saved with the rest by save(), or not at all
+            log.debug("episode cache entry not written now (%s)", exc)
+            return False
+        return True
 
     def _is_fresh(self, path: Path, config_key: str) -> bool:
         entry = self._entry(str(path))

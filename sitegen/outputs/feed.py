@@ -154,7 +154,8 @@ def xml_problems(site: Site) -> list[Problem]:
 
 
 def feed_problems(site: Site) -> list[Problem]:
-    problems = [p for episode in feed_episodes(site) for p in audio_problems(episode)]
+    problems = [p for episode in feed_episodes(site)   # asked every build: kept per episode
+                for p in kept_on(episode, "_audio_problems", lambda: audio_problems(episode))]
     return problems + xml_problems(site)
 
 

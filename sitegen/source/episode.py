@@ -24,6 +24,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo
@@ -518,13 +519,16 @@ def _inside(path: Path, root: Path) -> bool:
 def check_unique(episodes: list[Episode], problems: Problems) -> None:
     """Slugs and GUIDs must be unique (errors); so should enclosure URLs be (a warning:
     apps that key episodes by their audio merge or drop one of them)."""
-    rules = (("slug", lambda e: e.slug, problems.error),
-             ("guid", lambda e: e.guid, problems.error),
-             ("audio", lambda e: e.audio.url if e.audio else None, problems.warning))
-    for key, value_of, report in rules:
+    oldest_first = sorted(episodes, key=attrgetter("date"))   # the newer one is reported
+    slugs = [e.slug for e in oldest_first]
+    guids = [e.guid for e in oldest_first]
+    audio = [e.audio.url if e.audio else None for e in oldest_first]
+    for key, values, report in (("slug", slugs, problems.error), ("guid", guids, problems.error),
+                                ("audio", audio, problems.warning)):
+        if len(set(values)) == len(values):
+            continue   # the common case, in one set
         seen: dict[str, Episode] = {}
-        for episode in sorted(episodes, key=lambda e: e.date):  # the newer one is reported
-            value = value_of(episode)
+        for episode, value in zip(oldest_first, values):
             if value is None:
                 continue
             if value in seen:
