@@ -36,7 +36,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_WORK = REPO / "benchmarks" / "out"
-SESSION_EDITS = 5
+SESSION_EDITS = 10
 
 
 @dataclass

@@ -18,7 +18,7 @@ from sitegen.cache import (CACHE_DIR, BuildSession, EpisodeStore, Manifest, Memo
                            Signature, code_fingerprint,
                            config_fingerprint, digest, folder_fingerprint, forget_manifest,
                            inputs_fingerprint, load_manifest, save_manifest, template_cache)
-from sitegen.config import CONFIG_NAME, load_config
+from sitegen.config import CONFIG_NAME, builtin_theme_dir, load_config
 from sitegen.errors import BuildError, Problem, Problems
 from sitegen.model import Site, SiteConfig
 from sitegen.output import MARKER, Staging, check_target, output_intact
@@ -333,7 +333,6 @@ def _inputs(options: BuildOptions, root: Path, outputs: list[Path], manifest: Ma
     and whether a file changed too recently to trust its stat. `outputs` (this
     build's target first, then the configured output folder) are not inputs. The
     signature of every site file goes into `seen`."""
-    from sitegen.render.theme import builtin_theme_dir
     extra = [code_fingerprint(), folder_fingerprint([builtin_theme_dir()]), outputs[0],
              options.drafts, options.base_url, options.live_reload, options.strict]
     return inputs_fingerprint(root, [*outputs, root / CACHE_DIR], extra,

@@ -12,6 +12,16 @@ from sitegen.model import Link, Owner, SiteConfig
 from sitegen.people import parse_people
 from sitegen.yamlsafe import YamlError, load
 
+PACKAGE_DIR = Path(__file__).resolve().parent   # the sitegen package
+
+
+def builtin_theme_dir() -> Path:
+    """The default theme: shipped in the package, or beside it in a source checkout."""
+    for candidate in (PACKAGE_DIR / "default_theme", PACKAGE_DIR.parent / "themes" / "default"):
+        if (candidate / "templates").is_dir():
+            return candidate
+    raise FileNotFoundError("sitegen's built-in default theme is missing from the install")
+
 CONFIG_NAME = "site.yaml"
 
 # Apple Podcasts categories and subcategories (names are case-sensitive).

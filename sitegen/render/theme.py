@@ -18,19 +18,11 @@ import jinja2.compiler
 import markupsafe
 from markupsafe import Markup
 
+from sitegen.config import builtin_theme_dir
 from sitegen.errors import Problems
 
 log = logging.getLogger(__name__)
 
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
-
-
-def builtin_theme_dir() -> Path:
-    """The default theme: shipped in the package, or beside it in a source checkout."""
-    for candidate in (PACKAGE_DIR / "default_theme", PACKAGE_DIR.parent / "themes" / "default"):
-        if (candidate / "templates").is_dir():
-            return candidate
-    raise FileNotFoundError("sitegen's built-in default theme is missing from the install")
 
 
 def theme_path(root: Path, theme: str, problems: Problems) -> list[Path]:

@@ -22,7 +22,7 @@ from typing import Any, Callable
 from sitegen.build import BuildOptions, BuildResult, BuildSession, build
 from sitegen.config import load_config
 from sitegen.errors import BuildError, Problem, Problems, SitegenError
-from sitegen.render.theme import builtin_theme_dir
+from sitegen.config import builtin_theme_dir
 from sitegen.serve.livereload import LiveReload, problem_dicts, reload_scope
 from sitegen.serve.server import DevHTTPServer
 from sitegen.serve.watcher import ChangeSet, Debouncer, Watcher
