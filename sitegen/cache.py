@@ -423,6 +423,18 @@ class MemoStore:
         self.values[key] = value
         return value
 
+    def recall(self, key: str) -> Any:
+        """The value kept under `key` by this or an earlier build, or None: nothing is
+        computed. Counts as used, as `get` does."""
+        self.used.add(key)
+        if key in self.values:
+            return self.values[key]
+        value = self._read(key)
+        if value is _MISSING:
+            return None
+        self.values[key] = value
+        return value
+
     def _read(self, key: str) -> Any:
         if self.folder is None:
             return _MISSING

@@ -14,7 +14,6 @@ import uuid
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 from urllib.parse import quote, urljoin
 
 from feedgen.feed import FeedGenerator
@@ -329,22 +328,17 @@ def _podcast_item(site: Site, entry, episode: Episode) -> None:
         entry.podcastindex.chapters(config.absolute_url(chapters_path(episode)))
 
 
-def feed_xml(site: Site, notes: Callable[[Episode], str] | None = None,
-             item_xml: Callable[[Episode], bytes] | None = None) -> bytes:
-    """The feed as bytes; BuildError when an episode lacks what an enclosure needs.
+def feed_xml(site: Site) -> bytes:
+    """The feed as bytes; BuildError when an episode lacks what an enclosure needs."""
+    refuse_feed_problems(site)
+    return splice_items(channel_xml(site), [episode_item_xml(site, e, show_notes_html(site, e))
+                                            for e in feed_episodes(site)])
 
-    `notes` gives an episode's show notes HTML (default `show_notes_html`) and
-    `item_xml` its whole `<item>` (default `episode_item_xml`), so a build can reuse
-    those of unchanged episodes.
-    """
+
+def refuse_feed_problems(site: Site) -> None:
     problems = feed_problems(site)
     if problems:
         raise BuildError(problems)
-    if item_xml is None:
-        def item_xml(episode: Episode) -> bytes:
-            return episode_item_xml(site, episode, notes(episode) if notes is not None
-                                    else show_notes_html(site, episode))
-    return splice_items(channel_xml(site), [item_xml(e) for e in feed_episodes(site)])
 
 
 def channel_xml(site: Site) -> bytes:
@@ -427,9 +421,7 @@ class _Item:
 def write_feed(site: Site, renderer: Renderer, staging: Staging) -> None:
     """feed.xml, keyed by its channel and the bytes of its items: a transcript edit
     makes the episode's item again but leaves the feed as it is."""
-    problems = feed_problems(site)
-    if problems:
-        raise BuildError(problems)
+    refuse_feed_problems(site)
     known = _known_items(staging)
     items = [_known(known, e) or _new_item(site, staging, e) for e in feed_episodes(site)]
     for item in items:

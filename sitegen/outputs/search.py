@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache, partial
 from itertools import accumulate, islice, repeat
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from sitegen.model import Episode, Site
 from sitegen.output import Staging
@@ -259,18 +259,17 @@ class EpisodeEntry:
         return _json(self.manifest())
 
 
-def index_files(site: Site, entry: Callable[[Episode], EpisodeEntry] | None = None,
-                state: IndexState | None = None, text: bool = True) -> dict[str, bytes]:
+def index_files(site: Site, state: IndexState | None = None) -> dict[str, bytes]:
     """Every file of the index, by path relative to the site root.
 
     `state` is what the previous call with it knew: given the same one again, the
     postings of unchanged episodes are patched instead of recomputed, and shards
     whose terms did not change are not encoded again. The files are the same
-    either way. `text=False` leaves out the episodes' text files (`text_files`).
+    either way.
     """
-    entries = [(entry or _entry)(episode) for episode in site.episodes]
+    entries = [_entry(episode) for episode in site.episodes]
     files = _index_files(entries, state if state is not None else IndexState())
-    for made in entries if text else ():
+    for made in entries:
         files.update(text_files(made))
     return files
 
@@ -642,7 +641,7 @@ def _index_state(staging: Staging) -> tuple[IndexState, str | None]:
 
 def _saved_state(staging: Staging, key: str) -> IndexState | None:
     """The state saved under `key`, set to read an edited episode's records from the output."""
-    snapshot = _recall(staging, key)
+    snapshot = staging.memos.recall(key)
     state = IndexState.restore(staging.scope, snapshot) if snapshot is not None else None
     if state is not None:
         state.recall = partial(_published_records, staging.target, list(state.layout),
@@ -668,22 +667,6 @@ def _published_records(target: Path, layout: list[tuple[str, int]], versions: li
 
 def _snapshot_key(staging: Staging, manifest_hash: str) -> str:
     return staging.key("memo:search-state", [manifest_hash])
-
-
-class _NotSaved(Exception):
-    pass
-
-
-def _not_saved() -> None:
-    raise _NotSaved
-
-
-def _recall(staging: Staging, key: str) -> Any:
-    """The memo saved under `key`, or None; nothing is computed."""
-    try:
-        return staging.memos.get(key, _not_saved)
-    except _NotSaved:
-        return None
 
 
 def _entries(site: Site, staging: Staging,

@@ -48,9 +48,9 @@ def write_sitemap(site: Site, renderer: Renderer, staging: Staging) -> None:
 def _same_as_before(site: Site, staging: Staging) -> bool:
     """The episodes in the same places, each the object the previous sitemap was made
     from or one that differs from it only in what the sitemap does not show."""
-    same = staging.same_positions(site)
-    if same is None or staging.previous_site is None:
+    same = staging.same_positions(site)   # None without a previous site
+    if same is None:
         return False
-    before = staging.previous_site.episodes
+    before = staging.previous_site.episodes  # type: ignore[union-attr]
     return all(sitemap_inputs(site.episodes[i]) == sitemap_inputs(before[i])
                for i, unchanged in enumerate(same) if not unchanged)

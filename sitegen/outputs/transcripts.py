@@ -245,13 +245,20 @@ def split_lines(text: str, first_width: int) -> list[tuple[str, ...]]:
 
     Cues hold whole sentences where they can; a sentence longer than a cue is spread
     evenly over several."""
-    written = _written(" ".join(text.split()), first_width)
-    if not written:
-        return []
-    cues = _cue_lines(written, _spans(written, first_width))
-    if "&" in written:
-        cues = list(map(_unescape, cues))
+    _, _, cues = _split(" ".join(text.split()), first_width)
     return [tuple(cue.split("\n")) for cue in cues]
+
+
+def _split(words: str, width: int) -> tuple[list[Span], list[str], list[str]]:
+    """Words (one space between them) as cues: their spans in the text as written in
+    VTT, their lines there (escaped) and their lines as they are."""
+    written = _written(words, width)
+    if not written:
+        return [], [], []
+    spans = _spans(written, width)
+    vtt_cues = _cue_lines(written, spans)
+    # & < > written as entities in VTT: the other files have them as they are
+    return spans, vtt_cues, list(map(_unescape, vtt_cues)) if "&" in written else vtt_cues
 
 
 class TurnPieces(NamedTuple):
@@ -277,19 +284,13 @@ def turn_pieces(paragraphs: tuple[str, ...], name: str, start: float) -> TurnPie
                            *(f"<p>{html.escape(text)}</p>" for text in texts)])
     if not words:
         return TurnPieces(words, (), (), (), (), html_turn)
-    width = first_line_width(name)
-    written = _written(words, width)
-    spans = _spans(written, width)
-    vtt_cues = tuple(_cue_lines(written, spans))
-    if "&" in written:   # & < > written as entities: the other files have them as they are
-        srt_cues = tuple(map(_unescape, vtt_cues))
-        spoken = [_unescape(written[first:last]) for first, _, last in spans]
-    else:
-        srt_cues, spoken = vtt_cues, [written[first:last] for first, _, last in spans]
+    spans, vtt_cues, srt_cues = _split(words, first_line_width(name))
     # a cue of two lines has a line break for the space between them
     weights = tuple(len(lines) - (cut != end) for lines, (_, cut, end) in zip(srt_cues, spans))
-    json_cues = tuple(map(_JSON_STRING, spoken))
-    return TurnPieces(words, weights, vtt_cues, srt_cues, json_cues, html_turn)
+    json_cues = tuple(_JSON_STRING(lines.replace("\n", " ")) for lines in srt_cues)
+    vtt_lines = tuple(vtt_cues)
+    srt_lines = vtt_lines if srt_cues is vtt_cues else tuple(srt_cues)
+    return TurnPieces(words, weights, vtt_lines, srt_lines, json_cues, html_turn)
 
 
 @lru_cache(maxsize=4096)
