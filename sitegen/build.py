@@ -281,6 +281,7 @@ def _run_phases_forked(order: list[OutputPhase], site: Site, renderer: "Renderer
     theirs = pickle.loads(data) if data else {"failed": "?"}
     if "failed" in theirs:
         failed = [ph for ph in order if ph.__name__ == theirs["failed"]] or order
+        staging.foreign_files = True   # the child may have staged some of their files
         for phase in failed:  # raises the real error here, or succeeds if it was transient
             mine["timings"][phase.__name__] = _run_phase(phase, site, renderer, staging, None)
         return mine["timings"]

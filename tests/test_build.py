@@ -21,7 +21,7 @@ from sitegen.build import BuildOptions, load_site
 from sitegen.cli import main
 from sitegen.errors import Problems
 from sitegen.model import Site
-from sitegen.output import OutputError, check_target
+from sitegen.output import OutputError, Staging, check_target
 from sitegen.timecodes import format_clock, format_seconds
 
 from .conftest import copy_example_site
@@ -744,3 +744,21 @@ def test_fixture_episode_with_every_key_builds(example_site: Path, tmp_path: Pat
             "https://example.org/"} <= hrefs
     assert (out / "speakers" / "kim-ode" / "index.html").is_file()
     assert "soldering-honestly" in (out / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("foreign", [False, True])
+def test_staging_a_file_again_never_writes_through_its_hard_link(tmp_path: Path,
+                                                                  foreign: bool) -> None:
+    """A linked file (audio) staged again, by this process or, after a phase failed in
+    the forked one, by a process that does not know of it, leaves the source alone."""
+    source = tmp_path / "episode.mp3"
+    source.write_bytes(b"the podcaster's audio")
+    staging = Staging(tmp_path / "out")
+    staging.link("audio/episode.mp3", source)
+    if foreign:   # as if another process had linked it: this one has no record of it
+        del staging.keys["audio/episode.mp3"]
+        staging.foreign_files = True
+    staging.write("audio/episode.mp3", b"something else")
+    staging.commit()
+    assert source.read_bytes() == b"the podcaster's audio"
+    assert (tmp_path / "out" / "audio" / "episode.mp3").read_bytes() == b"something else"

@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 
 INDEX_DIR = "search/index"
 FORMAT_VERSION = 1
-CHUNK_RECORDS = 16       # records per text file
+CHUNK_RECORDS = 64       # records per text file: about 36 KB of an hour-long transcript
 SHARD_BYTES = 24_000     # a shard's JSON is cut once it reaches about this size
 OWN_FILE_BYTES = 4_000   # postings longer than this move to a file of their own
 CUT_EVERY = 64           # a term whose hash is 0 modulo this starts a segment of shards
