@@ -288,8 +288,9 @@ class EpisodeStore:
         pid = os.fork()
         if pid == 0:  # the child parses the second half, saves it and sends it back
             os.close(reader)
-            try:
-                data = pickle.dumps(self._parse_and_save(stale[half:], config, config_key),
+            try:  # the entries as pickled for the cache: pickling them again costs
+                data = pickle.dumps([(pickled, saved) for _, pickled, saved in
+                                     self._parse_and_save(stale[half:], config, config_key)],
                                     protocol=pickle.HIGHEST_PROTOCOL)
             except BaseException:
                 data = b""
@@ -298,31 +299,36 @@ class EpisodeStore:
             os._exit(0)
         os.close(writer)
         try:
-            mine = self._parse_and_save(stale[:half], config, config_key)
+            mine = [(entry, saved) for entry, _, saved in
+                    self._parse_and_save(stale[:half], config, config_key)]
         finally:
             with os.fdopen(reader, "rb") as incoming:
                 data = incoming.read()
             os.waitpid(pid, 0)
-        theirs = pickle.loads(data) if data else []
+        theirs = [(pickle.loads(pickled), saved)
+                  for pickled, saved in (pickle.loads(data) if data else [])]
         for entry, saved in mine + theirs:
             self.entries[entry.path] = entry
             if not saved:
                 self.dirty.add(entry.path)
 
     def _parse_and_save(self, paths: list[Path], config: SiteConfig, config_key: str
-                        ) -> list[tuple[EpisodeEntry, bool]]:
+                        ) -> list[tuple[EpisodeEntry, bytes, bool]]:
         """Parse `paths` and write their entries at once (both processes of a preload
-        write their own half), each with whether it was saved."""
+        write their own half): each entry, pickled, and whether it was saved."""
         entries = [e for e in (self._parse(p, config, config_key) for p in paths)
                    if e is not None]
-        return [(entry, self._write(entry)) for entry in entries]
+        made = []
+        for entry in entries:
+            pickled = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+            made.append((entry, pickled, self._write(entry.path, pickled)))
+        return made
 
-    def _write(self, entry: EpisodeEntry) -> bool:
+    def _write(self, path: str, pickled: bytes) -> bool:
         if self.folder is None:
             return False
         try:
-            data = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
-            write_atomic(self._file(entry.path), seal(data))
+            write_atomic(self._file(path), seal(pickled))
         except OSError as exc:   # saved with the rest by save(), or not at all
             log.debug("episode cache entry not written now (%s)", exc)
             return False
