@@ -415,7 +415,9 @@ class MemoStore:
         self.folder = folder
         self.values: dict[str, Any] = {}
         self.used: set[str] = set()
-        self.dirty: set[str] = set()
+        self.dirty: set[str] = set()     # values not on disk yet
+        # keys whose values another process wrote (a forked build process), not in `values`
+        self.stored_elsewhere: set[str] = set()
         self._swept = False    # the folder holds no file of a value this store dropped
 
     def get(self, key: str, produce: Callable[[], Any]) -> Any:
@@ -425,9 +427,24 @@ class MemoStore:
         value = self._read(key)
         if value is _MISSING:
             value = produce()
-            self.dirty.add(key)
+            # Written now, by the process that made it: both build processes write
+            # their own (thousands of feed items on a cold build), and nothing is
+            # pickled to the other one or left for the serial end of the build.
+            if not self._write(key, value):
+                self.dirty.add(key)
         self.values[key] = value
         return value
+
+    def _write(self, key: str, value: Any) -> bool:
+        if self.folder is None:
+            return False
+        data = pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            write_atomic(self.folder / f"{key[:40]}.pickle", seal(data))
+        except OSError as exc:  # save() tries again, and says so if it fails too
+            log.debug("memo %s not written now (%s)", key[:12], exc)
+            return False
+        return True
 
     def recall(self, key: str) -> Any:
         """The value kept under `key` by this or an earlier build, or None: nothing is
@@ -459,6 +476,8 @@ class MemoStore:
         stale = set(self.values) - self.used
         for key in stale:
             del self.values[key]
+        stale |= self.stored_elsewhere - self.used
+        self.stored_elsewhere &= self.used
         if self.folder is not None:
             for key in self.dirty & self.used:
                 data = pickle.dumps((key, self.values[key]), protocol=pickle.HIGHEST_PROTOCOL)

@@ -255,7 +255,8 @@ class Staging:
         memos = self.memos
         return {"written": self.written, "kept": self.kept, "keys": self.keys,
                 "linked": self.linked, "groups": self.groups, "memo_used": memos.used,
-                "memo_new": {key: memos.values[key] for key in memos.dirty}}
+                "memo_new": {key: memos.values[key] for key in memos.dirty},
+                "memo_written": set(memos.values) - memos.dirty}
 
     def merge(self, state: dict[str, Any]) -> None:
         self.written |= state["written"]
@@ -266,6 +267,7 @@ class Staging:
         self.memos.used |= state["memo_used"]
         self.memos.values.update(state["memo_new"])
         self.memos.dirty |= set(state["memo_new"])
+        self.memos.stored_elsewhere |= state["memo_written"] - set(self.memos.values)
 
     def memo(self, name: str, depends_on: Iterable[object], produce: Callable[[], Any]) -> Any:
         """`produce()`, or the value it gave in an earlier build for the same inputs.

@@ -614,7 +614,8 @@ def write_search_index(site: Site, renderer: Renderer, staging: Staging) -> None
         staging.cached(path, depends_on, lambda payload=payload: payload)
     if published_key is not None:
         # For the next process building this output: the postings of this index, found
-        # by the hash of its manifest. Saved with the other memos once the build succeeded.
+        # by the hash of its manifest. Written now; a build that fails later leaves the
+        # published manifest, and so the key of the state that matches it, as they were.
         key = _snapshot_key(staging, manifest_hash)
         staging.memos.get(key, state.snapshot)
         if published_key != key:   # the state of the index replaced: the store may drop it
