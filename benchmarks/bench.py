@@ -412,6 +412,10 @@ def same_files_cold(row: Row) -> str:
     return secs(row.hugo_files_cold)
 
 
+def same_files_size(row: Row) -> str:
+    return f"{row.hugo_files_output_mb:.0f} MB" if row.hugo_files_files else "- MB"
+
+
 HUGO_LEGEND = """\
 Hugo minimal: the episode pages, home and speaker pages and the feed, and no other file:
   the reference the issue's cold-build target (at most 2x Hugo) is judged against.
@@ -441,9 +445,9 @@ def table(rows: list[Row]) -> str:
             f"{secs(r.edit_cli)} / {secs(r.hugo_edit)} | "
             f"{f'{r.edit_session_ms:.0f} ms' if r.edit_session_ms else '-'} | "
             f"{rss(r.cold)} / {rss(r.hugo_cold)} / {rss(r.hugo_files_cold)} MB | "
-            f"{r.output_mb:.0f} / {r.hugo_output_mb:.0f} / {r.hugo_files_output_mb:.0f} MB | "
+            f"{r.output_mb:.0f} / {r.hugo_output_mb:.0f} / {same_files_size(r)} | "
             f"{r.feed_kb:,.0f} KB | {r.search_mb:.1f} MB | "
-            f"{r.files:,} / {r.hugo_files_files:,} |")
+            f"{r.files:,} / {f'{r.hugo_files_files:,}' if r.hugo_files_files else '-'} |")
     by_n = {r.n: r for r in rows}
     for big, small in ((5000, 1000), (1000, 100)):
         a, b = by_n.get(big), by_n.get(small)
