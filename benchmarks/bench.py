@@ -15,10 +15,20 @@ For each N it generates (once, cached under --work) an archive with
 - output size, feed size and search-index size;
 
 and Hugo (`hugo`, Debian package) building the same episodes, converted to
-Hugo content with an equivalent minimal template (paginated home, episode pages
-with notes, chapters and the transcript turn by turn with anchors, speaker
-taxonomy pages, an RSS feed with every episode). Hugo writes no transcript
-files and no search index, so it does less work than sitegen here.
+Hugo content, twice:
+
+- "Hugo minimal": an equivalent minimal template (paginated home, episode pages
+  with notes, chapters and the transcript turn by turn with anchors, speaker
+  taxonomy pages, an RSS feed with every episode). It writes no transcript files
+  and no search index, so it does less work than sitegen; it is the reference
+  the cold-build target (at most 2x Hugo) is judged against. Cold, no-change and
+  one-edit builds.
+- "Hugo same files": the same site plus Hugo output formats that write the files
+  sitegen writes (transcript.vtt/.srt/.json/.html and chapters.json per episode,
+  one search/index.json with every record's text), from turns and chapters in the
+  front matter (benchmarks/hugo_files.py says where it still does less). A cold
+  build, then one more build that shows Hugo's warnings, after which a sample of
+  the files is opened and checked.
 """
 from __future__ import annotations
 
@@ -62,6 +72,10 @@ class Row:
     hugo_rebuild: Run | None = None
     hugo_edit: Run | None = None
     hugo_output_mb: float = 0.0
+    hugo_files_cold: Run | None = None
+    hugo_files_output_mb: float = 0.0
+    hugo_files_files: int = 0
+    hugo_files_checked: bool = False
     notes: list[str] = field(default_factory=list)
 
 
@@ -244,30 +258,47 @@ HUGO_LAYOUTS = {
 }
 
 
-def hugo_site(site: Path, dest: Path) -> None:
-    """The synthetic archive as a Hugo site: same notes, chapters and transcript turns."""
+def hugo_sites(site: Path, minimal: Path, same_files: Path | None) -> None:
+    """The synthetic archive as Hugo sites: `minimal` (same notes, chapters and transcript
+    turns) and, unless None, `same_files` (that site plus the transcript, chapters and
+    search files: benchmarks/hugo_files.py)."""
     sys.path.insert(0, str(REPO))
+    from benchmarks.hugo_files import FILES_CONFIG, FILES_LAYOUTS, files_front
     from sitegen.build import BuildOptions, load_site
     from sitegen.errors import Problems
+    from sitegen.outputs.transcripts import turn_plain_text
     from sitegen.render.markdown import render_notes
     from sitegen.timecodes import format_clock
     loaded = load_site(BuildOptions(site_dir=site), Problems())
+    fronts = [hugo_front(episode, render_notes, format_clock) for episode in loaded.episodes]
+    write_hugo_site(minimal, HUGO_CONFIG, HUGO_LAYOUTS, [
+        hugo_page(front, episode, format_clock)
+        for front, episode in zip(fronts, loaded.episodes)])
+    if same_files is not None:
+        write_hugo_site(same_files, HUGO_CONFIG + FILES_CONFIG,
+                        {**HUGO_LAYOUTS, **FILES_LAYOUTS}, [
+            hugo_page(files_front(episode, front, turn_plain_text), episode, format_clock)
+            for front, episode in zip(fronts, loaded.episodes)])
+
+
+def write_hugo_site(dest: Path, config: str, layouts: dict[str, str],
+                    pages: list[tuple[str, str]]) -> None:
+    """A Hugo site at `dest` with episode `pages` as (slug, file text)."""
     shutil.rmtree(dest, ignore_errors=True)
     (dest / "content" / "episodes").mkdir(parents=True)
     (dest / "static").mkdir()
     (dest / "static" / "style.css").write_text("body{font-family:sans-serif}\n")
-    (dest / "config.toml").write_text(HUGO_CONFIG)
-    for rel, text in HUGO_LAYOUTS.items():
+    (dest / "config.toml").write_text(config)
+    for rel, text in layouts.items():
         path = dest / "layouts" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    for episode in loaded.episodes:
-        (dest / "content" / "episodes" / f"{episode.slug}.md").write_text(
-            hugo_episode(episode, render_notes, format_clock), encoding="utf-8")
+    for slug, text in pages:
+        (dest / "content" / "episodes" / f"{slug}.md").write_text(text, encoding="utf-8")
 
 
-def hugo_episode(episode, render_notes, format_clock) -> str:  # type: ignore[no-untyped-def]
-    front = {
+def hugo_front(episode, render_notes, format_clock) -> dict:  # type: ignore[no-untyped-def]
+    return {
         "title": episode.title,
         "date": episode.date.isoformat(),
         "summary": episode.summary,
@@ -282,6 +313,11 @@ def hugo_episode(episode, render_notes, format_clock) -> str:  # type: ignore[no
                      for c in episode.chapters],
         "notes_html": render_notes(episode.notes),
     }
+
+
+def hugo_page(front: dict, episode,  # type: ignore[no-untyped-def]
+              format_clock) -> tuple[str, str]:
+    """(slug, Hugo content file): JSON front matter, the notes, every turn with an anchor."""
     names = {s.id: s.name for s in episode.speakers}
     body = [episode.notes, "", "## Transcript", ""]
     for turn in episode.turns:
@@ -292,19 +328,31 @@ def hugo_episode(episode, render_notes, format_clock) -> str:  # type: ignore[no
         for paragraph in turn.paragraphs:
             body += [paragraph, ""]
         body += ["</div>", ""]
-    return json.dumps(front, ensure_ascii=False, indent=1) + "\n\n" + "\n".join(body)
+    text = json.dumps(front, ensure_ascii=False, indent=1) + "\n\n" + "\n".join(body)
+    return episode.slug, text
 
 
-def bench_hugo(row: Row, site: Path, work: Path) -> None:
+def bench_hugo(row: Row, site: Path, work: Path, same_files: bool = True) -> None:
     hugo = shutil.which("hugo")
     if hugo is None:
         row.notes.append("hugo not installed (apt-get install hugo): no Hugo figures")
         return
     source = work / "hugo-site"
-    hugo_site(site, source)
-    out = work / "hugo-public"
+    files_source = work / "hugo-files-site" if same_files else None
+    hugo_sites(site, source, files_source)
+    bench_hugo_minimal(row, hugo, source, work / "hugo-public")
+    if files_source is not None:
+        bench_hugo_files(row, hugo, files_source, work / "hugo-files-public")
+
+
+def hugo_cmd(hugo: str, source: Path, out: Path) -> list[str]:
+    return [hugo, "--quiet", "--source", str(source), "--destination", str(out)]
+
+
+def bench_hugo_minimal(row: Row, hugo: str, source: Path, out: Path) -> None:
+    """The reference the issue's target is judged against: cold, no-change, one edit."""
     shutil.rmtree(out, ignore_errors=True)
-    cmd = [hugo, "--quiet", "--source", str(source), "--destination", str(out)]
+    cmd = hugo_cmd(hugo, source, out)
     row.hugo_cold = timed(cmd)
     if not row.hugo_cold.ok:
         row.notes.append("hugo build failed: " + row.hugo_cold.output[-500:])
@@ -318,6 +366,28 @@ def bench_hugo(row: Row, site: Path, work: Path) -> None:
     row.hugo_output_mb = folder_bytes(out) / 2**20
 
 
+def bench_hugo_files(row: Row, hugo: str, source: Path, out: Path) -> None:
+    """The same-files site: its cold build timed as the minimal one is, then built once
+    more with Hugo's warnings shown, and what it wrote opened (hugo_files.check_files)."""
+    from benchmarks.hugo_files import check_files
+    shutil.rmtree(out, ignore_errors=True)
+    row.hugo_files_cold = timed(hugo_cmd(hugo, source, out))
+    if not row.hugo_files_cold.ok:
+        row.notes.append("hugo (same files) build failed: "
+                         + row.hugo_files_cold.output[-500:])
+        return
+    row.hugo_files_output_mb = folder_bytes(out) / 2**20
+    row.hugo_files_files = sum(1 for p in out.rglob("*") if p.is_file())
+    shown = timed([hugo, "--printPathWarnings", "--source", str(source),
+                   "--destination", str(out)])
+    problems = check_files(source, out, shown.output)
+    if not shown.ok:
+        problems.insert(0, "hugo (same files) failed on its second build: "
+                        + shown.output[-500:])
+    row.notes += [f"Hugo, same files: {problem}" for problem in problems[:10]]
+    row.hugo_files_checked = not problems
+
+
 # --- report -----------------------------------------------------------------------------------
 
 def ratio(a: float | None, b: float | None) -> str:
@@ -328,30 +398,66 @@ def secs(run: Run | None) -> str:
     return f"{run.seconds:.2f} s" if run and run.ok else "-"
 
 
+def seconds_of(run: Run | None) -> float | None:
+    return run.seconds if run and run.ok else None
+
+
+def rss(run: Run | None) -> str:
+    return f"{run.max_rss_mb:.0f}" if run else "-"
+
+
+def same_files_cold(row: Row) -> str:
+    if row.hugo_files_cold and row.hugo_files_cold.ok and not row.hugo_files_checked:
+        return secs(row.hugo_files_cold) + " (files not right: see the notes)"
+    return secs(row.hugo_files_cold)
+
+
+def same_files_size(row: Row) -> str:
+    return f"{row.hugo_files_output_mb:.0f} MB" if row.hugo_files_files else "- MB"
+
+
+HUGO_LEGEND = """\
+Hugo minimal: the episode pages, home and speaker pages and the feed, and no other file:
+  the reference the issue's cold-build target (at most 2x Hugo) is judged against.
+Hugo same files: the minimal site plus, from the same content with Hugo output formats,
+  each episode's transcript.vtt, .srt, .json, .html and chapters.json, and one
+  search/index.json with every record's text (one cue per turn, where sitegen splits turns
+  into caption-sized cues; no term postings: Hugo templates cannot build them).
+  Its files are opened and checked after the build (benchmarks/hugo_files.py).
+The no-change and one-edit columns are Hugo minimal's."""
+
+
 def table(rows: list[Row]) -> str:
-    head = ("| N | sitegen cold | Hugo cold | ratio | no-change (sitegen / Hugo) | "
-            "one-edit CLI (sitegen / Hugo) | one-edit session | peak RSS (sitegen / Hugo) | "
-            "output (sitegen / Hugo) | feed | search index | files |")
-    lines = [head, "|" + "---|" * 12]
+    head = ("| N | sitegen cold | Hugo minimal cold | ratio to minimal | "
+            "Hugo same files cold | ratio to same files | no-change (sitegen / Hugo minimal) | "
+            "one-edit CLI (sitegen / Hugo minimal) | one-edit session | "
+            "peak RSS (sitegen / Hugo minimal / same files) | "
+            "output (sitegen / Hugo minimal / same files) | feed | search index | "
+            "files (sitegen / Hugo same files) |")
+    lines = [head, "|" + "---|" * 14]
     for r in rows:
         lines.append(
             f"| {r.n:,} | {secs(r.cold)} | {secs(r.hugo_cold)} | "
-            f"{ratio(r.cold and r.cold.seconds, r.hugo_cold and r.hugo_cold.seconds)} | "
+            f"{ratio(seconds_of(r.cold), seconds_of(r.hugo_cold))} | "
+            f"{same_files_cold(r)} | "
+            f"{ratio(seconds_of(r.cold), seconds_of(r.hugo_files_cold))} | "
             f"{secs(r.no_change)} / {secs(r.hugo_rebuild)} | "
             f"{secs(r.edit_cli)} / {secs(r.hugo_edit)} | "
             f"{f'{r.edit_session_ms:.0f} ms' if r.edit_session_ms else '-'} | "
-            f"{r.cold.max_rss_mb if r.cold else 0:.0f} / "
-            f"{r.hugo_cold.max_rss_mb if r.hugo_cold else 0:.0f} MB | "
-            f"{r.output_mb:.0f} / {r.hugo_output_mb:.0f} MB | {r.feed_kb:,.0f} KB | "
-            f"{r.search_mb:.1f} MB | {r.files:,} |")
+            f"{rss(r.cold)} / {rss(r.hugo_cold)} / {rss(r.hugo_files_cold)} MB | "
+            f"{r.output_mb:.0f} / {r.hugo_output_mb:.0f} / {same_files_size(r)} | "
+            f"{r.feed_kb:,.0f} KB | {r.search_mb:.1f} MB | "
+            f"{r.files:,} / {f'{r.hugo_files_files:,}' if r.hugo_files_files else '-'} |")
     by_n = {r.n: r for r in rows}
     for big, small in ((5000, 1000), (1000, 100)):
         a, b = by_n.get(big), by_n.get(small)
         if a and b and a.cold and b.cold:
             lines.append("")
             lines.append(f"Cold build N={big:,} / N={small:,}: sitegen "
-                         f"{ratio(a.cold.seconds, b.cold.seconds)}, Hugo "
-                         f"{ratio(a.hugo_cold and a.hugo_cold.seconds, b.hugo_cold and b.hugo_cold.seconds)}")
+                         f"{ratio(a.cold.seconds, b.cold.seconds)}, Hugo minimal "
+                         f"{ratio(seconds_of(a.hugo_cold), seconds_of(b.hugo_cold))}, "
+                         "Hugo same files "
+                         f"{ratio(seconds_of(a.hugo_files_cold), seconds_of(b.hugo_files_cold))}")
     return "\n".join(lines)
 
 
@@ -378,6 +484,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK,
                         help=f"where archives and outputs go (default {DEFAULT_WORK})")
     parser.add_argument("--no-hugo", action="store_true")
+    parser.add_argument("--no-hugo-files", action="store_true",
+                        help="leave out the Hugo same-files build (Hugo minimal only)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     parser.add_argument("--session-edits", nargs=2, type=Path, metavar=("SITE", "OUT"),
                         help=argparse.SUPPRESS)
@@ -398,7 +506,7 @@ def main(argv: list[str] | None = None) -> int:
         bench_sitegen(row, site, work)
         if not args.no_hugo:
             print(f"N={n}: hugo...", file=sys.stderr, flush=True)
-            bench_hugo(row, site, work)
+            bench_hugo(row, site, work, same_files=not args.no_hugo_files)
         rows.append(row)
         print(table([row]), file=sys.stderr, flush=True)
     speed.append(reference_ms())
@@ -406,6 +514,8 @@ def main(argv: list[str] | None = None) -> int:
           f"reference loop {speed[0]:.0f} ms at the start, {speed[1]:.0f} ms at the end "
           "(benchmarks/machine.py: the machine's own speed, which moves every figure)\n")
     print(table(rows))
+    if not args.no_hugo:
+        print("\n" + HUGO_LEGEND)
     for row in rows:
         for note in row.notes:
             print(f"N={row.n}: {note}")
