@@ -17,9 +17,11 @@ import json
 import logging
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate, chain, compress, islice, repeat
+from operator import lt, ne
 from typing import Any, Callable, NamedTuple
 
 from sitegen.model import Episode, Site
@@ -27,7 +29,7 @@ from sitegen.output import Staging
 from sitegen.render.context import Renderer
 from sitegen.render.markdown import markdown
 from sitegen.render.pages import episode_url
-from sitegen.timecodes import format_clock, format_cue_millis, format_seconds
+from sitegen.timecodes import format_clock, format_cue_millis_all, format_seconds
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +108,7 @@ def voice_tag(name: str) -> str:
     return f"<v {_vtt_escape(name)}>"
 
 
+@lru_cache(maxsize=256)
 def first_line_width(name: str) -> int:
     """Room on a cue's first line beside the speaker's voice tag."""
     return max(MIN_FIRST_LINE, MAX_LINE - len(voice_tag(name)))
@@ -156,87 +159,93 @@ _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?= |\Z)")
 
 # The splitter below works on offsets into the text as written in VTT (one space
 # between words, & < > as entities), so a line's width is its length and a greedy
-# line break is one `rfind` instead of a loop over words. A cue is a Span
-# (start, cut, end): its first line is [start, cut), its second (cut, end) after the
-# space at `cut`; a cue of one line has cut == end.
-Span = tuple[int, int, int]
+# line break is one `rfind` instead of a loop over words. Cues are written into a flat
+# list of bounds, three a cue (start, cut, end): its first line is [start, cut), its
+# second (cut, end) after the space at `cut`; a cue of one line has cut == end. Cues
+# follow each other with one space between them.
 
 
-def _span(text: str, start: int, limit: int, first_width: int, budget: int | None = None
-          ) -> Span:
-    """One cue filled greedily from `start`; with `budget`, the cue also holds no more
-    than `budget` characters (but always its first word)."""
-    if budget is not None and limit - start > budget:
-        cut = text.rfind(" ", start, start + budget + 1)
-        if cut <= start:   # the first word alone is over budget
-            cut = text.find(" ", start, limit)
-        limit = limit if cut < 0 else cut
-    if limit - start <= first_width:
-        return start, limit, limit
-    # the first line ends at its last space within reach; words are never wider
-    cut = text.rfind(" ", start, start + first_width + 1)
-    if limit - cut - 1 <= MAX_LINE:
-        return start, cut, limit
-    return start, cut, text.rfind(" ", cut + 1, cut + MAX_LINE + 2)
-
-
-def _fill(text: str, start: int, end: int, first_width: int,
-          budget: int | None = None) -> list[Span]:
-    """[start, end) of the text as cues, filling lines greedily."""
-    spans: list[Span] = []
-    while True:
-        spans.append(_span(text, start, end, first_width, budget))
-        reached = spans[-1][2]
-        if reached >= end:
-            return spans
-        start = reached + 1
-
-
-def _balanced(text: str, start: int, end: int, first_width: int) -> list[Span]:
-    """A sentence too long for one cue, spread evenly over as many cues as greedy
-    filling needs, so it does not end in a cue of one or two words."""
-    greedy = _fill(text, start, end, first_width)
-    if len(greedy) < 2:
-        return greedy
-    budget = -(-(end - start) // len(greedy)) + BALANCE_SLACK
-    even = _fill(text, start, end, first_width, budget)
-    return even if len(even) == len(greedy) else greedy
-
-
-def _spans(text: str, first_width: int) -> list[Span]:
+def _cue_bounds(text: str, width: int) -> list[int]:
     """The cues of the text: whole sentences gathered while they fit in one cue, and
-    each sentence longer than a cue spread over several."""
+    each sentence longer than a cue spread over several. The first line of a cue is
+    `width` wide, the second MAX_LINE; no word is wider than `width`."""
     length = len(text)
     ends = list(map(re.Match.end, _SENTENCE_END.finditer(text)))
     if not ends or ends[-1] != length:
         ends.append(length)
-    spans: list[Span] = []
-    start, index = 0, 0
-    while index < len(ends):
-        # Greedy filling never moves a break for words that come later, so every
-        # sentence ending within the cue filled from `start` fits in it.
-        _, cut, reach = _span(text, start, length, first_width)
+    bounds: list[int] = []
+    rfind = text.rfind
+    start = index = 0
+    while True:
+        if length - start <= width:   # the rest fits on one line
+            bounds += (start, length, length)
+            return bounds
+        # The cue filled greedily from `start` reaches `reach`. Greedy filling never
+        # moves a break for words that come later, so every sentence ending within
+        # reach fits in it.
+        cut = rfind(" ", start, start + width + 1)
+        reach = length if length - cut - 1 <= MAX_LINE \
+            else rfind(" ", cut + 1, cut + MAX_LINE + 2)
         fits = bisect_right(ends, reach, index)
         if fits > index:
             end = ends[fits - 1]
-            spans.append((start, cut, end) if cut < end else (start, end, end))
+            bounds += (start, cut, end) if cut < end else (start, end, end)
             index = fits
         else:
             end = ends[index]
-            spans += _balanced(text, start, end, first_width)
+            _balanced(bounds, text, start, end, width)
             index += 1
+        if end == length:
+            return bounds
         start = end + 1
-    return spans
+
+
+def _balanced(bounds: list[int], text: str, start: int, end: int, width: int) -> None:
+    """A sentence too long for one cue, spread evenly over as many cues as greedy
+    filling needs, so it does not end in a cue of one or two words."""
+    greedy = _filled(text, start, end, width)
+    count = len(greedy) // 3
+    if count > 1:
+        # (more cues than greedy filling: not taken, so not filled to the end)
+        even = _filled(text, start, end, width, -(-(end - start) // count) + BALANCE_SLACK,
+                       count + 1)
+        if len(even) == len(greedy):
+            bounds += even
+            return
+    bounds += greedy
+
+
+def _filled(text: str, start: int, end: int, width: int, budget: int = 0,
+            most: int = -1) -> list[int]:
+    """[start, end) of the text as cues, filling lines greedily; with a `budget`, no
+    cue holds more than `budget` characters (but always its first word). Stops after
+    `most` cues (if given) without reaching `end`."""
+    rfind = text.rfind
+    bounds: list[int] = []
+    while most:
+        most -= 1
+        limit = end
+        if budget and end - start > budget:
+            cut = rfind(" ", start, start + budget + 1)
+            if cut <= start:   # the first word alone is over budget
+                cut = text.find(" ", start, end)
+            if cut >= 0:
+                limit = cut
+        if limit - start <= width:
+            bounds += (start, limit, limit)
+        else:
+            cut = rfind(" ", start, start + width + 1)
+            if limit - cut - 1 > MAX_LINE:
+                limit = rfind(" ", cut + 1, cut + MAX_LINE + 2)
+            bounds += (start, cut, limit)
+        if limit >= end:
+            break
+        start = limit + 1
+    return bounds
 
 
 def _unescape(line: str) -> str:
     return line.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def _cue_lines(text: str, spans: list[Span]) -> list[str]:
-    """Each cue's lines, one under the other."""
-    return [text[start:end] if cut == end else f"{text[start:cut]}\n{text[cut + 1:end]}"
-            for start, cut, end in spans]
 
 
 def split_lines(text: str, first_width: int) -> list[tuple[str, ...]]:
@@ -245,33 +254,48 @@ def split_lines(text: str, first_width: int) -> list[tuple[str, ...]]:
 
     Cues hold whole sentences where they can; a sentence longer than a cue is spread
     evenly over several."""
-    _, _, cues = _split(" ".join(text.split()), first_width)
-    return [tuple(cue.split("\n")) for cue in cues]
+    return [tuple(cue.split("\n")) for cue in _split(" ".join(text.split()), first_width).srt]
 
 
-def _split(words: str, width: int) -> tuple[list[Span], list[str], list[str]]:
-    """Words (one space between them) as cues: their spans in the text as written in
-    VTT, their lines there (escaped) and their lines as they are."""
+# A string as JSON writes it (ensure_ascii=False), and the characters it escapes
+_JSON_STRING: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_JSON_ESCAPED = re.compile(r'[\x00-\x1f\\"]')
+
+
+class Captions(NamedTuple):
+    """Words (one space between them) as cues, each as every file writes it."""
+    vtt: tuple[str, ...]      # its lines in VTT (escaped), one under the other
+    srt: tuple[str, ...]      # its lines as they are (the same tuple if alike)
+    bodies: tuple[str, ...]   # its words as written inside a JSON string
+    weights: tuple[int, ...]  # its characters, the line break left out
+
+
+def _split(words: str, width: int) -> Captions:
     written = _written(words, width)
     if not written:
-        return [], [], []
-    spans = _spans(written, width)
-    vtt_cues = _cue_lines(written, spans)
-    # & < > written as entities in VTT: the other files have them as they are
-    return spans, vtt_cues, list(map(_unescape, vtt_cues)) if "&" in written else vtt_cues
+        return Captions((), (), (), ())
+    spans = list(zip(*[iter(_cue_bounds(written, width))] * 3))
+    vtt_cues = tuple([written[start:end] if cut == end
+                      else f"{written[start:cut]}\n{written[cut + 1:end]}"
+                      for start, cut, end in spans])
+    if "&" in written:   # & < > written as entities in VTT: the other files have them as they are
+        srt_cues = tuple(map(_unescape, vtt_cues))
+        bodies = [cue.replace("\n", " ") for cue in srt_cues]
+        weights = tuple([len(cue) - ("\n" in cue) for cue in srt_cues])
+    else:
+        srt_cues = vtt_cues
+        bodies = [written[start:end] for start, _, end in spans]
+        weights = tuple([end - start - (cut < end) for start, cut, end in spans])
+    if _JSON_ESCAPED.search(written):
+        bodies = [_JSON_STRING(body)[1:-1] for body in bodies]
+    return Captions(vtt_cues, srt_cues, tuple(bodies), weights)
 
 
 class TurnPieces(NamedTuple):
     """What a turn gives the transcript files, apart from its cues' times."""
     words: str                # the spoken words (turn_plain_text)
-    weights: tuple[int, ...]  # each cue's characters: its share of the turn's time
-    vtt: tuple[str, ...]      # each cue's lines in VTT (escaped), one under the other
-    srt: tuple[str, ...]      # each cue's lines as they are (the same tuple if alike)
-    json: tuple[str, ...]     # each cue's words as a JSON string
+    captions: Captions        # its cues
     html: str                 # the turn in the HTML transcript
-
-
-_JSON_STRING = json.JSONEncoder(ensure_ascii=False).encode
 
 
 @lru_cache(maxsize=TURNS_KEPT)
@@ -282,21 +306,23 @@ def turn_pieces(paragraphs: tuple[str, ...], name: str, start: float) -> TurnPie
     words = " ".join(texts)
     html_turn = "\n".join([_html_turn_heading(name, start),
                            *(f"<p>{html.escape(text)}</p>" for text in texts)])
-    if not words:
-        return TurnPieces(words, (), (), (), (), html_turn)
-    spans, vtt_cues, srt_cues = _split(words, first_line_width(name))
-    # a cue of two lines has a line break for the space between them
-    weights = tuple(len(lines) - (cut != end) for lines, (_, cut, end) in zip(srt_cues, spans))
-    json_cues = tuple(_JSON_STRING(lines.replace("\n", " ")) for lines in srt_cues)
-    vtt_lines = tuple(vtt_cues)
-    srt_lines = vtt_lines if srt_cues is vtt_cues else tuple(srt_cues)
-    return TurnPieces(words, weights, vtt_lines, srt_lines, json_cues, html_turn)
+    return TurnPieces(words, _split(words, first_line_width(name)), html_turn)
 
 
-@lru_cache(maxsize=4096)
 def _html_turn_heading(name: str, start: float) -> str:
-    return (f"<cite>{html.escape(name)}:</cite>\n"
-            f'<time datetime="{html_duration(start)}">{format_clock(start)}</time>')
+    return _html_cite(name) + _html_time(start)
+
+
+@lru_cache(maxsize=256)
+def _html_cite(name: str) -> str:
+    return f"<cite>{html.escape(name)}:</cite>\n"
+
+
+# Turn starts are mostly whole seconds within a few hours: the same few thousand
+# values in every episode.
+@lru_cache(maxsize=8192)
+def _html_time(start: float) -> str:
+    return f'<time datetime="{html_duration(start)}">{format_clock(start)}</time>'
 
 
 @dataclass(frozen=True)
@@ -307,9 +333,9 @@ class CueTrack:
     ends: list[int]
     speakers: list[str]     # the speaker's display name
     turns: list[int]        # index of the turn the cue belongs to
-    vtt: list[str]          # as in TurnPieces
+    vtt: list[str]          # as in Captions
     srt: list[str]
-    json: list[str]
+    bodies: list[str]
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -323,9 +349,26 @@ class CueTrack:
             previous = turn
 
 
-def _share_out(start_ms: int, end_ms: int, weights: list[int]) -> list[int]:
+def _share_out(start_ms: int, end_ms: int, weights: Sequence[int]) -> list[int]:
     """Split [start, end) into consecutive spans proportional to `weights`, each >= 1 ms:
     their bounds, the first `start` and the last `end` (or later, to make room)."""
+    count = len(weights)
+    if end_ms - start_ms < count:
+        end_ms = start_ms + count
+    total = sum(weights) or count
+    length = end_ms - start_ms
+    points = [start_ms + round(length * running / total)
+              for running in accumulate(weights[:-1])]
+    # Strictly rising points inside (start, end) leave every later span room: no
+    # point needs moving (the common case, checked without a loop in Python).
+    if not points or (start_ms < points[0] and points[-1] < end_ms
+                      and all(map(lt, points, islice(points, 1, None)))):
+        return [start_ms, *points, end_ms]
+    return _share_out_moving(start_ms, end_ms, weights)
+
+
+def _share_out_moving(start_ms: int, end_ms: int, weights: Sequence[int]) -> list[int]:
+    """`_share_out`, moving points to keep every span at least 1 ms long."""
     count = len(weights)
     if end_ms - start_ms < count:
         end_ms = start_ms + count
@@ -359,11 +402,13 @@ def _turn_span(episode: Episode, index: int, words: Callable[[], str]) -> tuple[
 def _same_start_runs(episode: Episode) -> list[list[int]]:
     """Turn indices grouped where consecutive turns carry the same timestamp."""
     runs: list[list[int]] = []
+    previous = None
     for index, turn in enumerate(episode.turns):
-        if runs and episode.turns[runs[-1][-1]].start == turn.start:
+        if turn.start == previous:
             runs[-1].append(index)
         else:
             runs.append([index])
+        previous = turn.start
     return runs
 
 
@@ -385,22 +430,25 @@ def episode_cues(episode: Episode, pieces: list[TurnPieces] | None = None) -> Cu
     by_id = {speaker.id: speaker.name for speaker in episode.speakers}
     track = CueTrack([], [], [], [], [], [], [])
     for run in _same_start_runs(episode):
-        weights = [weight for index in run for weight in pieces[index].weights]
+        if len(run) == 1:
+            weights: Sequence[int] = pieces[run[0]].captions.weights
+        else:
+            weights = [weight for index in run for weight in pieces[index].captions.weights]
         if not weights:
             continue
         start_ms, end_ms = _turn_span(episode, run[-1],
                                       lambda: " ".join(pieces[i].words for i in run))
         bounds = _share_out(start_ms, end_ms, weights)
-        track.starts.extend(bounds[:-1])
-        track.ends.extend(bounds[1:])
+        track.starts.extend(islice(bounds, len(bounds) - 1))
+        track.ends.extend(islice(bounds, 1, None))
         for index in run:
-            turn = pieces[index]
-            count = len(turn.weights)
-            track.speakers.extend([by_id[episode.turns[index].speaker_id]] * count)
-            track.turns.extend([index] * count)
-            track.vtt.extend(turn.vtt)
-            track.srt.extend(turn.srt)
-            track.json.extend(turn.json)
+            captions = pieces[index].captions
+            count = len(captions.weights)
+            track.speakers.extend(repeat(by_id[episode.turns[index].speaker_id], count))
+            track.turns.extend(repeat(index, count))
+            track.vtt.extend(captions.vtt)
+            track.srt.extend(captions.srt)
+            track.bodies.extend(captions.bodies)
     return track
 
 
@@ -408,40 +456,68 @@ def _vtt_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _stamps(cues: CueTrack, stamp: Callable[[int], str]) -> tuple[list[str], list[str]]:
-    """Each cue's start and end through `stamp`; a cue starting where the last one
-    ended reuses its stamp."""
-    ends = list(map(stamp, cues.ends))
-    starts = [last_stamp if start == last_end else stamp(start)
-              for start, last_end, last_stamp in zip(cues.starts, [None, *cues.ends],
-                                                      ["", *ends])]
+def _stamps(cues: CueTrack, stamps: Callable[[list[int]], list[str]]
+            ) -> tuple[list[str], list[str]]:
+    """Each cue's start and end through `stamps`; a cue starting where the last one
+    ended takes its stamp."""
+    ends = stamps(cues.ends)
+    if not ends:
+        return [], []
+    starts = [*stamps(cues.starts[:1]), *islice(ends, len(ends) - 1)]
+    moved = list(compress(range(1, len(ends)), map(ne, islice(cues.starts, 1, None), cues.ends)))
+    for index, stamp in zip(moved, stamps([cues.starts[index] for index in moved])):
+        starts[index] = stamp
     return starts, ends
 
 
 def _timings(cues: CueTrack) -> list[str]:
     """Each cue's `start --> end` as VTT writes it (SRT has a comma for the dot)."""
-    return [f"{start} --> {end}" for start, end in zip(*_stamps(cues, format_cue_millis))]
+    return list(map(" --> ".join, zip(*_stamps(cues, format_cue_millis_all))))
 
 
 def vtt(cues: CueTrack, timings: list[str] | None = None) -> str:
     """WebVTT with a voice tag on every cue, so any cue shown alone names its speaker."""
     timings = _timings(cues) if timings is None else timings
-    tags = {name: voice_tag(name) for name in set(cues.speakers)}
-    blocks = [f"{timing}\n{tags[name]}{text}"
-              for timing, name, text in zip(timings, cues.speakers, cues.vtt)]
-    return "\n\n".join(["WEBVTT", *blocks]) + "\n"
+    tags = {name: f"\n{voice_tag(name)}" for name in set(cues.speakers)}
+    return "".join(chain(
+        ["WEBVTT"],
+        chain.from_iterable(zip(repeat("\n\n"), timings, map(tags.__getitem__, cues.speakers),
+                                cues.vtt)),
+        ["\n"]))
 
 
 def srt(cues: CueTrack, timings: list[str] | None = None) -> str:
     """SubRip: numbered cues, `Name:` where the speaker changes."""
     timings = _timings(cues) if timings is None else timings
+    # the stamps have one dot each, and the text is not in this string
+    srt_timings = "\n".join(timings).replace(".", ",").split("\n")
+    return "".join(chain(
+        chain.from_iterable(zip(_srt_numbers(len(cues)), srt_timings, repeat("\n"),
+                                _labelled(cues))),
+        ["\n"]))
+
+
+def _labelled(cues: CueTrack) -> list[str]:
+    """Each cue's SRT lines, `Name: ` before those of a cue whose speaker is not the
+    last one's."""
+    texts = list(cues.srt)
     speakers = cues.speakers
-    labels = [f"{name}: " if index == 0 or speakers[index - 1] != name else ""
-              for index, name in enumerate(speakers)]
-    blocks = [f"{number}\n{timing.replace('.', ',')}\n{label}{text}"
-              for number, timing, label, text in zip(range(1, len(cues) + 1), timings,
-                                                     labels, cues.srt)]
-    return "\n\n".join(blocks) + "\n"
+    changes = compress(range(1, len(speakers)), map(ne, islice(speakers, 1, None), speakers))
+    for index in chain([0] if texts else [], changes):
+        texts[index] = f"{speakers[index]}: {texts[index]}"
+    return texts
+
+
+# "1\n", then "\n\n2\n"...: each SRT cue's number and what comes before it
+_SRT_NUMBERS = ["1\n"]
+
+
+def _srt_numbers(count: int) -> list[str]:
+    """At least `count` cue numbers as _SRT_NUMBERS has them."""
+    if len(_SRT_NUMBERS) < count:
+        _SRT_NUMBERS.extend(f"\n\n{number}\n"
+                            for number in range(len(_SRT_NUMBERS) + 1, count + 1))
+    return _SRT_NUMBERS
 
 
 def _seconds(value: float) -> float | int:
@@ -454,17 +530,35 @@ def _seconds_millis(millis: int) -> str:
     return str(millis // 1000) if millis % 1000 == 0 else repr(millis / 1000)
 
 
+# ".5" for 500 ms: the decimals repr() writes for a whole number of milliseconds
+_FRACTIONS = tuple(f".{millis:03d}".rstrip("0").rstrip(".") for millis in range(1000))
+# Below this many milliseconds a float's repr is its seconds and _FRACTIONS: doubles are
+# closer than 1 ms apart, and repr turns to an exponent only from 1e16.
+_PLAIN_REPR_MILLIS = 10**15
+
+
+def _seconds_millis_all(millis: list[int]) -> list[str]:
+    """`_seconds_millis` of each."""
+    if millis and (min(millis) < 0 or max(millis) >= _PLAIN_REPR_MILLIS):
+        return list(map(_seconds_millis, millis))
+    return [f"{value // 1000}{_FRACTIONS[value % 1000]}" for value in millis]
+
+
 def transcript_json(cues: CueTrack) -> str:
     """Podcasting 2.0 JSON transcript: one segment per cue."""
     # One segment a line, as json.dumps would write it, with every string through
     # the C encoder once.
-    speakers = {name: _JSON_STRING(name) for name in set(cues.speakers)}
-    segments = ",\n".join([
-        f'{{"speaker": {speakers[speaker]}, "startTime": {start}, "endTime": {end}, '
-        f'"body": {body}}}'
-        for speaker, start, end, body in zip(cues.speakers, *_stamps(cues, _seconds_millis),
-                                             cues.json)])
-    return f'{{"version": "1.0.0", "segments": [\n{segments}\n]}}\n'
+    heads = {name: f',\n{{"speaker": {_JSON_STRING(name)}, "startTime": '
+             for name in set(cues.speakers)}
+    segment_heads = list(map(heads.__getitem__, cues.speakers))
+    if segment_heads:
+        segment_heads[0] = segment_heads[0][2:]   # no comma before the first
+    starts, ends = _stamps(cues, _seconds_millis_all)
+    return "".join(chain(
+        ['{"version": "1.0.0", "segments": [\n'],
+        chain.from_iterable(zip(segment_heads, starts, repeat(', "endTime": '), ends,
+                                repeat(', "body": "'), cues.bodies, repeat('"}'))),
+        ["\n]}\n"]))
 
 
 def html_duration(seconds: float) -> str:
