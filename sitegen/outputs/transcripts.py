@@ -17,11 +17,11 @@ import json
 import logging
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate, chain, compress, islice, repeat
-from operator import lt, ne
+from itertools import accumulate, chain, compress, count, islice, repeat
+from operator import lt, mul, ne, sub
 from typing import Any, Callable, NamedTuple
 
 from sitegen.model import Episode, Site
@@ -50,8 +50,8 @@ _MARKUP_OR_SPACE = re.compile(f"[*_`\\[\\]\\\\~&<{_OTHER_SPACES}]")
 _URL = re.compile(r"https?://")
 # Spreading a long sentence over cues: how far past the average a cue may run.
 BALANCE_SLACK = 8
-# Turns whose pieces are kept (about 3.5 KB a turn of 440 characters, 7 MB in all):
-# the turns of a dozen hour-long episodes, so a dev server's edited episode stays in.
+# Turns whose captions are kept (about 3 KB a turn of 440 characters): the turns of a
+# dozen hour-long episodes, so a dev server's edited episode stays in.
 TURNS_KEPT = 2048
 
 
@@ -154,65 +154,124 @@ def _cut_words(words: list[str], measure: Callable[[str], int], width: int) -> l
     return result
 
 
-# A sentence ends at a word ending in . ! ? or …, perhaps followed by closing quotes.
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?= |\Z)")
+# A sentence ends at a word ending in . ! ? or …, perhaps followed by closing quotes
+# (the end of a turn is one too).
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?= )")
+# Between turns in the text of several (str.split() splits there: never in the words)
+_TURNS_APART = "\x1f"
+# Characters that make inline_text's work more than taking the paragraph as it is
+_MARKUP_CHARACTERS = "*_`[]\\~&<"
+_ASCII_OTHER_SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
+# Characters a JSON string writes escaped (json.encoder.ESCAPE) that words can hold
+_JSON_ESCAPED = "\"\\" + "".join(map(chr, range(0x20))).translate(
+    dict.fromkeys(map(ord, _ASCII_OTHER_SPACES)))
+# Each byte but a space and _TURNS_APART as "x": a word wider than W is W + 1 x's in a row
+_WORD_BYTES = bytes(byte if byte in (0x20, 0x1f) else 0x78 for byte in range(256))
+
+
+def _plain(text: str) -> bool:
+    """Whether inline_text gives each of these paragraphs (one space between them, none
+    empty) as it is: no markup, one space between words."""
+    if text[:1] == " " or text[-1:] == " " or "  " in text or "://" in text \
+            or any(map(text.__contains__, _MARKUP_CHARACTERS)):
+        return False
+    return not any(map(text.__contains__, _ASCII_OTHER_SPACES)) if text.isascii() \
+        else _MARKUP_OR_SPACE.search(text) is None
+
+
+def _plain_texts(paragraphs: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Each turn's paragraphs through inline_text, empty ones left out; most
+    transcripts are plain words, checked in one pass."""
+    every = list(chain.from_iterable(paragraphs))
+    if all(every) and _plain(" ".join(every)):
+        return paragraphs
+    return [tuple(filter(None, map(inline_text, texts))) for texts in paragraphs]
+
+
+def _written_words(words: list[str], widths: list[int]) -> list[str]:
+    """`_written` of each turn's words, checked in one pass for the common case (no
+    & < >, no word wider than a line): the words as they are."""
+    text = _TURNS_APART.join(words)
+    if "&" in text or "<" in text or ">" in text or \
+            b"x" * (min(widths, default=MAX_LINE) + 1) in text.encode().translate(_WORD_BYTES):
+        return list(map(_written, words, widths))
+    return words
+
 
 # The splitter below works on offsets into the text as written in VTT (one space
 # between words, & < > as entities), so a line's width is its length and a greedy
 # line break is one `rfind` instead of a loop over words. Cues are written into a flat
 # list of bounds, three a cue (start, cut, end): its first line is [start, cut), its
 # second (cut, end) after the space at `cut`; a cue of one line has cut == end. Cues
-# follow each other with one space between them.
+# follow each other with one space between them; the turns of an episode are split
+# together in one text, _TURNS_APART between them.
 
 
-def _cue_bounds(text: str, width: int) -> list[int]:
-    """The cues of the text: whole sentences gathered while they fit in one cue, and
-    each sentence longer than a cue spread over several. The first line of a cue is
-    `width` wide, the second MAX_LINE; no word is wider than `width`."""
-    length = len(text)
-    ends = list(map(re.Match.end, _SENTENCE_END.finditer(text)))
-    if not ends or ends[-1] != length:
-        ends.append(length)
+def _cue_bounds(text: str, sizes: list[int], widths: list[int]) -> tuple[list[int], list[int]]:
+    """The cues of turns `sizes` long (those not empty joined by _TURNS_APART in `text`),
+    each turn's first line `widths` wide, and the index of each turn's first cue.
+
+    A turn's cues hold whole sentences gathered while they fit in one cue, and each
+    sentence longer than a cue spread over several. No word is wider than its turn's
+    first line."""
+    turn_ends = list(accumulate(size + 1 for size in sizes if size))
+    ends = sorted([*map(re.Match.end, _SENTENCE_END.finditer(text)),
+                   *(end - 1 for end in turn_ends)])
     bounds: list[int] = []
+    first: list[int] = []
     rfind = text.rfind
     start = index = 0
-    while True:
-        if length - start <= width:   # the rest fits on one line
-            bounds += (start, length, length)
-            return bounds
-        # The cue filled greedily from `start` reaches `reach`. Greedy filling never
-        # moves a break for words that come later, so every sentence ending within
-        # reach fits in it.
-        cut = rfind(" ", start, start + width + 1)
-        reach = length if length - cut - 1 <= MAX_LINE \
-            else rfind(" ", cut + 1, cut + MAX_LINE + 2)
-        fits = bisect_right(ends, reach, index)
-        if fits > index:
-            end = ends[fits - 1]
-            bounds += (start, cut, end) if cut < end else (start, end, end)
-            index = fits
-        else:
-            end = ends[index]
-            _balanced(bounds, text, start, end, width)
-            index += 1
-        if end == length:
-            return bounds
-        start = end + 1
+    for size, width in zip(sizes, widths):
+        first.append(len(bounds) // 3)
+        if not size:
+            continue
+        length = start + size
+        while True:
+            if length - start <= width:   # the rest fits on one line
+                bounds += (start, length, length)
+                break
+            cut = rfind(" ", start, start + width + 1)
+            if length - cut - 1 <= MAX_LINE:   # ... or on two
+                bounds += (start, cut, length)
+                break
+            # The cue filled greedily from `start` reaches `reach`. Greedy filling never
+            # moves a break for words that come later, so every sentence ending within
+            # reach fits in it.
+            reach = rfind(" ", cut + 1, cut + MAX_LINE + 2)
+            fits = bisect_right(ends, reach, index)
+            if fits > index:
+                end = ends[fits - 1]
+                bounds += (start, cut, end) if cut < end else (start, end, end)
+                index = fits
+            else:
+                end = ends[index]
+                _balanced(bounds, text, start, reach, end, width)
+                index += 1
+            if end == length:
+                break
+            start = end + 1
+        index = bisect_right(ends, length, index)
+        start = length + 1
+    first.append(len(bounds) // 3)
+    return bounds, first
 
 
-def _balanced(bounds: list[int], text: str, start: int, end: int, width: int) -> None:
-    """A sentence too long for one cue, spread evenly over as many cues as greedy
-    filling needs, so it does not end in a cue of one or two words."""
-    greedy = _filled(text, start, end, width)
-    count = len(greedy) // 3
-    if count > 1:
-        # (more cues than greedy filling: not taken, so not filled to the end)
-        even = _filled(text, start, end, width, -(-(end - start) // count) + BALANCE_SLACK,
-                       count + 1)
-        if len(even) == len(greedy):
-            bounds += even
-            return
-    bounds += greedy
+def _balanced(bounds: list[int], text: str, start: int, reach: int, end: int, width: int
+              ) -> None:
+    """A sentence [start, end) too long for one cue (the cue filled greedily from
+    `start` reaches `reach`), spread evenly over as many cues as greedy filling needs,
+    so it does not end in a cue of one or two words."""
+    rfind = text.rfind
+    count, rest = 2, reach + 1   # greedy cues from `rest` on, counted
+    while end - rest > width:
+        cut = rfind(" ", rest, rest + width + 1)
+        if end - cut - 1 <= MAX_LINE:
+            break
+        count, rest = count + 1, rfind(" ", cut + 1, cut + MAX_LINE + 2) + 1
+    even = _filled(text, start, end, width, -(-(end - start) // count) + BALANCE_SLACK, count)
+    # (short of the end after as many cues as greedy filling: greedy it is)
+    bounds += even if len(even) == 3 * count and even[-1] >= end \
+        else _filled(text, start, end, width)
 
 
 def _filled(text: str, start: int, end: int, width: int, budget: int = 0,
@@ -244,8 +303,67 @@ def _filled(text: str, start: int, end: int, width: int, budget: int = 0,
     return bounds
 
 
+def _cues_cut(text: str, bounds: list[int]) -> tuple[list[str], list[str], list[bool]]:
+    """Each cue of the text: its lines one under the other, its words with one space,
+    whether it has two lines. Marks the breaks in a copy of the text and splits it
+    there, rather than slicing cue by cue."""
+    cuts, ends = bounds[1::3], bounds[2::3]
+    two_lines = list(map(ne, cuts, ends))
+    codec, scale = ("ascii", 1) if text.isascii() else ("utf-32-le", 4)
+    marked = bytearray(text, codec)
+    # the space after each cue (the last ends the text), then the line breaks
+    for end in ends[:-1] if scale == 1 else map(mul, ends[:-1], repeat(scale)):
+        marked[end] = 0x1f
+    words = marked.decode(codec).split(_TURNS_APART)
+    for cut in compress(cuts if scale == 1 else map(mul, cuts, repeat(scale)), two_lines):
+        marked[cut] = 0x0a
+    return marked.decode(codec).split(_TURNS_APART), words, two_lines
+
+
 def _unescape(line: str) -> str:
     return line.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+@dataclass(frozen=True)
+class Captions:
+    """Turns as cues, each as every file writes it: one list a column, in the order of
+    the turns; turn i has cues first[i]:first[i + 1]."""
+    texts: list[tuple[str, ...]]   # each turn's paragraphs as plain words, empty ones left out
+    first: list[int]
+    vtt: list[str]      # each cue's lines in VTT (escaped), one under the other
+    srt: list[str]      # its lines as they are (the same list if alike)
+    bodies: list[str]   # its words as written inside a JSON string
+    weights: list[int]  # its characters, the line break left out: its share of the time
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def words(self, turn: int) -> str:
+        return " ".join(self.texts[turn])
+
+
+def caption_turns(turns: Sequence[tuple[tuple[str, ...], str]]) -> Captions:
+    """Turns (paragraphs, speaker's name) as cues, split and formatted together."""
+    texts = _plain_texts([paragraphs for paragraphs, _ in turns])
+    return _captions(texts, list(map(" ".join, texts)),
+                     list(map(first_line_width, [name for _, name in turns])))
+
+
+def _captions(texts: list[tuple[str, ...]], words: list[str], widths: list[int]) -> Captions:
+    written = _written_words(words, widths)
+    text = _TURNS_APART.join(filter(None, written))
+    bounds, first = _cue_bounds(text, list(map(len, written)), widths)
+    if not bounds:
+        return Captions(texts, first, [], [], [], [])
+    vtt_cues, bodies, two_lines = _cues_cut(text, bounds)
+    srt_cues = vtt_cues
+    if "&" in text:   # & < > written as entities in VTT: the other files have them as they are
+        srt_cues = _unescape("\n\n".join(vtt_cues)).split("\n\n")
+        bodies = _unescape(_TURNS_APART.join(bodies)).split(_TURNS_APART)
+    weights = list(map(sub, map(len, bodies), two_lines))
+    if any(map(text.__contains__, _JSON_ESCAPED)):
+        bodies = [body[1:-1] for body in map(_JSON_STRING, bodies)]
+    return Captions(texts, first, vtt_cues, srt_cues, bodies, weights)
 
 
 def split_lines(text: str, first_width: int) -> list[tuple[str, ...]]:
@@ -254,75 +372,76 @@ def split_lines(text: str, first_width: int) -> list[tuple[str, ...]]:
 
     Cues hold whole sentences where they can; a sentence longer than a cue is spread
     evenly over several."""
-    return [tuple(cue.split("\n")) for cue in _split(" ".join(text.split()), first_width).srt]
+    words = " ".join(text.split())
+    captions = _captions([(words,)], [words], [first_width])
+    return [tuple(cue.split("\n")) for cue in captions.srt]
 
 
-# A string as JSON writes it (ensure_ascii=False), and the characters it escapes
+# A string as JSON writes it (ensure_ascii=False)
 _JSON_STRING: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
-_JSON_ESCAPED = re.compile(r'[\x00-\x1f\\"]')
+
+# The captions of the last few thousand turns, each by its paragraphs and speaker's
+# name: (captions made with it, its index there); the least recently used first.
+_KEPT: dict[tuple[tuple[str, ...], str], tuple[Captions, int]] = {}
 
 
-class Captions(NamedTuple):
-    """Words (one space between them) as cues, each as every file writes it."""
-    vtt: tuple[str, ...]      # its lines in VTT (escaped), one under the other
-    srt: tuple[str, ...]      # its lines as they are (the same tuple if alike)
-    bodies: tuple[str, ...]   # its words as written inside a JSON string
-    weights: tuple[int, ...]  # its characters, the line break left out
+def forget_turns() -> None:
+    """Drop the kept captions (tests: the next episode is made cold)."""
+    _KEPT.clear()
 
 
-def _split(words: str, width: int) -> Captions:
-    written = _written(words, width)
-    if not written:
-        return Captions((), (), (), ())
-    spans = list(zip(*[iter(_cue_bounds(written, width))] * 3))
-    vtt_cues = tuple([written[start:end] if cut == end
-                      else f"{written[start:cut]}\n{written[cut + 1:end]}"
-                      for start, cut, end in spans])
-    if "&" in written:   # & < > written as entities in VTT: the other files have them as they are
-        srt_cues = tuple(map(_unescape, vtt_cues))
-        bodies = [cue.replace("\n", " ") for cue in srt_cues]
-        weights = tuple([len(cue) - ("\n" in cue) for cue in srt_cues])
-    else:
-        srt_cues = vtt_cues
-        bodies = [written[start:end] for start, _, end in spans]
-        weights = tuple([end - start - (cut < end) for start, cut, end in spans])
-    if _JSON_ESCAPED.search(written):
-        bodies = [_JSON_STRING(body)[1:-1] for body in bodies]
-    return Captions(vtt_cues, srt_cues, tuple(bodies), weights)
+def episode_captions(episode: Episode) -> Captions:
+    """The captions of every turn, from those kept where a turn is unchanged: after an
+    edit to one turn, that turn alone is split again."""
+    names = {speaker.id: speaker.name for speaker in episode.speakers}
+    keys = [(turn.paragraphs, names[turn.speaker_id]) for turn in episode.turns]
+    found = list(map(_KEPT.get, keys))
+    missing = [key for key, kept in zip(keys, found) if kept is None]
+    if 2 * len(missing) > len(keys):   # mostly new: all in one pass, nothing to gather
+        captions = caption_turns(keys)
+        _keep(keys, zip(repeat(captions), count()))
+        return captions
+    if missing:
+        made = zip(repeat(caption_turns(missing)), count())
+        found = [kept or next(made) for kept in found]
+    _keep(keys, found)
+    return _gathered(found)
 
 
-class TurnPieces(NamedTuple):
-    """What a turn gives the transcript files, apart from its cues' times."""
-    words: str                # the spoken words (turn_plain_text)
-    captions: Captions        # its cues
-    html: str                 # the turn in the HTML transcript
+def _keep(keys: list[tuple[tuple[str, ...], str]], kept: Iterable[tuple[Captions, int]]
+          ) -> None:
+    """Keep the turns `keys` (`kept`: where each is) as the most recently used."""
+    for key in keys:
+        _KEPT.pop(key, None)
+    _KEPT.update(zip(keys, kept))
+    excess = len(_KEPT) - TURNS_KEPT
+    if excess > 0:
+        for key in list(islice(_KEPT, excess)):
+            del _KEPT[key]
 
 
-@lru_cache(maxsize=TURNS_KEPT)
-def turn_pieces(paragraphs: tuple[str, ...], name: str, start: float) -> TurnPieces:
-    """The turn of `name` starting at `start` with these paragraphs, made ready for
-    every file; kept, as any of the three changes the key."""
-    texts = [text for text in map(inline_text, paragraphs) if text]
-    words = " ".join(texts)
-    html_turn = "\n".join([_html_turn_heading(name, start),
-                           *(f"<p>{html.escape(text)}</p>" for text in texts)])
-    return TurnPieces(words, _split(words, first_line_width(name)), html_turn)
-
-
-def _html_turn_heading(name: str, start: float) -> str:
-    return _html_cite(name) + _html_time(start)
-
-
-@lru_cache(maxsize=256)
-def _html_cite(name: str) -> str:
-    return f"<cite>{html.escape(name)}:</cite>\n"
+def _gathered(turns: list[tuple[Captions, int]]) -> Captions:
+    """One Captions of turns kept in others."""
+    if turns and all(captions is turns[0][0] and index == position
+                     for position, (captions, index) in enumerate(turns)) \
+            and len(turns[0][0]) == len(turns):
+        return turns[0][0]
+    gathered = Captions([], [0], [], [], [], [])
+    for captions, index in turns:
+        start, end = captions.first[index], captions.first[index + 1]
+        gathered.texts.append(captions.texts[index])
+        gathered.first.append(gathered.first[-1] + end - start)
+        for column in ("vtt", "srt", "bodies", "weights"):
+            getattr(gathered, column).extend(getattr(captions, column)[start:end])
+    return gathered
 
 
 # Turn starts are mostly whole seconds within a few hours: the same few thousand
-# values in every episode.
+# headings in every episode.
 @lru_cache(maxsize=8192)
-def _html_time(start: float) -> str:
-    return f'<time datetime="{html_duration(start)}">{format_clock(start)}</time>'
+def _html_turn_heading(name: str, start: float) -> str:
+    return (f"<cite>{html.escape(name)}:</cite>\n"
+            f'<time datetime="{html_duration(start)}">{format_clock(start)}</time>')
 
 
 @dataclass(frozen=True)
@@ -391,65 +510,45 @@ def _share_out_moving(start_ms: int, end_ms: int, weights: Sequence[int]) -> lis
     return bounds
 
 
-def _turn_span(episode: Episode, index: int, words: Callable[[], str]) -> tuple[int, int]:
-    start = episode.turns[index].start
-    end = episode.turn_end(index)
-    if end <= start:  # turns out of order (reported by the loader): estimate speaking time
-        end = start + max(1.0, len(words().split()) / 2.5)
-    return round(start * 1000), round(end * 1000)
+def _estimated_end(start: float, words: str) -> float:
+    """The end of turns out of order (reported by the loader): their speaking time."""
+    return start + max(1.0, len(words.split()) / 2.5)
 
 
-def _same_start_runs(episode: Episode) -> list[list[int]]:
-    """Turn indices grouped where consecutive turns carry the same timestamp."""
-    runs: list[list[int]] = []
-    previous = None
-    for index, turn in enumerate(episode.turns):
-        if turn.start == previous:
-            runs[-1].append(index)
-        else:
-            runs.append([index])
-        previous = turn.start
-    return runs
-
-
-def episode_turn_pieces(episode: Episode) -> list[TurnPieces]:
-    """Every turn's pieces, from those kept where the turn is unchanged."""
-    by_id = {speaker.id: speaker.name for speaker in episode.speakers}
-    return [turn_pieces(turn.paragraphs, by_id[turn.speaker_id], turn.start)
-            for turn in episode.turns]
-
-
-def episode_cues(episode: Episode, pieces: list[TurnPieces] | None = None) -> CueTrack:
-    """The captions of an episode, in the order of the turns (`pieces`: its turns'
-    pieces, if the caller has them).
+def episode_cues(episode: Episode, captions: Captions | None = None) -> CueTrack:
+    """The captions of an episode, in the order of the turns (`captions`: its turns',
+    if the caller has them).
 
     Turns written with the same timestamp (common in real transcripts) share the span
     up to the next timestamp in order, so their cues follow each other instead of
     having no duration."""
-    pieces = episode_turn_pieces(episode) if pieces is None else pieces
-    by_id = {speaker.id: speaker.name for speaker in episode.speakers}
-    track = CueTrack([], [], [], [], [], [], [])
-    for run in _same_start_runs(episode):
-        if len(run) == 1:
-            weights: Sequence[int] = pieces[run[0]].captions.weights
-        else:
-            weights = [weight for index in run for weight in pieces[index].captions.weights]
-        if not weights:
+    captions = episode_captions(episode) if captions is None else captions
+    first, weights = captions.first, captions.weights
+    turn_starts = [turn.start for turn in episode.turns]
+    # each run of turns with the same start: [run_first, next_run_first)
+    run_firsts = [0, *compress(range(1, len(turn_starts)),
+                               map(ne, islice(turn_starts, 1, None), turn_starts)),
+                  len(turn_starts)]
+    starts: list[int] = []
+    ends: list[int] = []
+    for run_first, next_run in zip(run_firsts, islice(run_firsts, 1, None)):
+        shares = weights[first[run_first]:first[next_run]]
+        if not shares:
             continue
-        start_ms, end_ms = _turn_span(episode, run[-1],
-                                      lambda: " ".join(pieces[i].words for i in run))
-        bounds = _share_out(start_ms, end_ms, weights)
-        track.starts.extend(islice(bounds, len(bounds) - 1))
-        track.ends.extend(islice(bounds, 1, None))
-        for index in run:
-            captions = pieces[index].captions
-            count = len(captions.weights)
-            track.speakers.extend(repeat(by_id[episode.turns[index].speaker_id], count))
-            track.turns.extend(repeat(index, count))
-            track.vtt.extend(captions.vtt)
-            track.srt.extend(captions.srt)
-            track.bodies.extend(captions.bodies)
-    return track
+        start = turn_starts[run_first]
+        end = turn_starts[next_run] if next_run < len(turn_starts) \
+            else episode.turn_end(next_run - 1)
+        if end <= start:
+            end = _estimated_end(start, " ".join(map(captions.words, range(run_first, next_run))))
+        bounds = _share_out(round(start * 1000), round(end * 1000), shares)
+        starts += islice(bounds, len(bounds) - 1)
+        ends += islice(bounds, 1, None)
+    names = {speaker.id: speaker.name for speaker in episode.speakers}
+    counts = list(map(sub, islice(first, 1, None), first))
+    speakers = [names[turn.speaker_id] for turn in episode.turns]
+    return CueTrack(starts, ends, list(chain.from_iterable(map(repeat, speakers, counts))),
+                    list(chain.from_iterable(map(repeat, range(len(counts)), counts))),
+                    captions.vtt, captions.srt, captions.bodies)
 
 
 def _vtt_escape(text: str) -> str:
@@ -571,17 +670,22 @@ def html_duration(seconds: float) -> str:
         + f"{secs}S"
 
 
-def transcript_html(site: Site, episode: Episode,
-                    pieces: list[TurnPieces] | None = None) -> str:
+def transcript_html(site: Site, episode: Episode, captions: Captions | None = None) -> str:
     """`<cite>`, `<time>` and `<p>` per turn, as the Podcasting 2.0 HTML transcript."""
-    pieces = episode_turn_pieces(episode) if pieces is None else pieces
+    texts = (episode_captions(episode) if captions is None else captions).texts
     esc = html.escape
+    names = {speaker.id: speaker.name for speaker in episode.speakers}
+    # every paragraph escaped at once: plain words hold no line break
+    paragraphs = map("<p>{}</p>".format, esc("\n".join(chain.from_iterable(texts))).split("\n"))
     parts = ["<!DOCTYPE html>", f'<html lang="{esc(site.config.language)}">',
              '<head><meta charset="utf-8">',
              f"<title>Transcript: {esc(episode.title)} ({esc(site.config.title)})</title>"
-             "</head>", "<body>", f"<h1>{esc(episode.title)}</h1>",
-             *(turn.html for turn in pieces), "</body>", "</html>"]
-    return "\n".join(parts) + "\n"
+             "</head>", "<body>", f"<h1>{esc(episode.title)}</h1>"]
+    for turn, turn_texts in zip(episode.turns, texts):
+        parts.append(_html_turn_heading(names[turn.speaker_id], turn.start))
+        parts += islice(paragraphs, len(turn_texts))
+    parts += ["</body>", "</html>", ""]
+    return "\n".join(parts)
 
 
 def _absolute(site: Site, ref: str) -> str:
@@ -589,20 +693,26 @@ def _absolute(site: Site, ref: str) -> str:
 
 
 def chapters_json(site: Site, episode: Episode) -> str:
-    """Podcasting 2.0 JSON chapters, version 1.2.0."""
-    chapters: list[dict[str, Any]] = []
+    """Podcasting 2.0 JSON chapters, version 1.2.0, as json.dumps(indent=1) writes them."""
+    string = _JSON_STRING
+    entries = []
     for chapter in episode.chapters:
-        entry: dict[str, Any] = {"startTime": _seconds(chapter.start), "title": chapter.title}
+        fields = [f'"startTime": {_json_number(_seconds(chapter.start))}',
+                  f'"title": {string(chapter.title)}']
         if chapter.image:
-            entry["img"] = _absolute(site, chapter.image)
+            fields.append(f'"img": {string(_absolute(site, chapter.image))}')
         if chapter.url:
-            entry["url"] = chapter.url
+            fields.append(f'"url": {string(chapter.url)}')
         if not chapter.toc:
-            entry["toc"] = False
-        chapters.append(entry)
-    data = {"version": "1.2.0", "title": episode.title, "podcastName": site.config.title,
-            "chapters": chapters}
-    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+            fields.append('"toc": false')
+        entries.append("  {\n   " + ",\n   ".join(fields) + "\n  }")
+    chapters = "[\n" + ",\n".join(entries) + "\n ]" if entries else "[]"
+    return (f'{{\n "version": "1.2.0",\n "title": {string(episode.title)},\n'
+            f' "podcastName": {string(site.config.title)},\n "chapters": {chapters}\n}}\n')
+
+
+def _json_number(number: float | int) -> str:
+    return float.__repr__(number) if isinstance(number, float) else int.__repr__(number)
 
 
 def write_transcripts(site: Site, renderer: Renderer, staging: Staging,
@@ -620,11 +730,11 @@ def write_transcripts(site: Site, renderer: Renderer, staging: Staging,
             staging.write(chapters_path(episode), chapters_json(site, episode), group=group)
         if not episode.turns:
             continue
-        pieces = episode_turn_pieces(episode)
-        cues = episode_cues(episode, pieces)
+        captions = episode_captions(episode)
+        cues = episode_cues(episode, captions)
         timings = _timings(cues) if {"vtt", "srt"} & set(formats) else []
         writers = {"vtt": lambda: vtt(cues, timings), "srt": lambda: srt(cues, timings),
                    "json": lambda: transcript_json(cues),
-                   "html": lambda: transcript_html(site, episode, pieces)}
+                   "html": lambda: transcript_html(site, episode, captions)}
         for fmt in formats:
             staging.write(transcript_path(episode, fmt), writers[fmt](), group=group)
