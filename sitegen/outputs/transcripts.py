@@ -157,6 +157,11 @@ def _cut_words(words: list[str], measure: Callable[[str], int], width: int) -> l
 # A sentence ends at a word ending in . ! ? or …, perhaps followed by closing quotes
 # (the end of a turn is one too).
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?= )")
+# The same in ASCII text made of classes of characters by _SENTENCE_BYTES: a literal
+# first character is found faster than a set.
+_SENTENCE_END_BYTES = re.compile(rb"\.\x01*(?= )")
+_SENTENCE_BYTES = bytes(0x2e if byte in b".!?" else 0x01 if byte in b"\"')]" else byte
+                        if byte == 0x20 else 0x61 for byte in range(256))
 # Between turns in the text of several (str.split() splits there: never in the words)
 _TURNS_APART = "\x1f"
 # Characters that make inline_text's work more than taking the paragraph as it is
@@ -207,6 +212,14 @@ def _written_words(words: list[str], widths: list[int]) -> list[str]:
 # together in one text, _TURNS_APART between them.
 
 
+def _sentence_ends(text: str) -> Iterator[int]:
+    """Where each sentence of the text ends, but for the last of each turn."""
+    if text.isascii():
+        return map(re.Match.end, _SENTENCE_END_BYTES.finditer(
+            text.encode("ascii").translate(_SENTENCE_BYTES)))
+    return map(re.Match.end, _SENTENCE_END.finditer(text))
+
+
 def _cue_bounds(text: str, sizes: list[int], widths: list[int]) -> tuple[list[int], list[int]]:
     """The cues of turns `sizes` long (those not empty joined by _TURNS_APART in `text`),
     each turn's first line `widths` wide, and the index of each turn's first cue.
@@ -215,8 +228,7 @@ def _cue_bounds(text: str, sizes: list[int], widths: list[int]) -> tuple[list[in
     sentence longer than a cue spread over several. No word is wider than its turn's
     first line."""
     turn_ends = list(accumulate(size + 1 for size in sizes if size))
-    ends = sorted([*map(re.Match.end, _SENTENCE_END.finditer(text)),
-                   *(end - 1 for end in turn_ends)])
+    ends = sorted([*_sentence_ends(text), *(end - 1 for end in turn_ends)])
     bounds: list[int] = []
     first: list[int] = []
     rfind = text.rfind
@@ -436,12 +448,20 @@ def _gathered(turns: list[tuple[Captions, int]]) -> Captions:
     return gathered
 
 
-# Turn starts are mostly whole seconds within a few hours: the same few thousand
-# headings in every episode.
-@lru_cache(maxsize=8192)
 def _html_turn_heading(name: str, start: float) -> str:
-    return (f"<cite>{html.escape(name)}:</cite>\n"
-            f'<time datetime="{html_duration(start)}">{format_clock(start)}</time>')
+    return _html_cite(name) + _html_time(start)
+
+
+@lru_cache(maxsize=256)
+def _html_cite(name: str) -> str:
+    return f"<cite>{html.escape(name)}:</cite>\n"
+
+
+# Turn starts are mostly whole seconds within a few hours: the same few thousand
+# values in every episode.
+@lru_cache(maxsize=1 << 14)
+def _html_time(start: float) -> str:
+    return f'<time datetime="{html_duration(start)}">{format_clock(start)}</time>'
 
 
 @dataclass(frozen=True)
@@ -523,32 +543,69 @@ def episode_cues(episode: Episode, captions: Captions | None = None) -> CueTrack
     up to the next timestamp in order, so their cues follow each other instead of
     having no duration."""
     captions = episode_captions(episode) if captions is None else captions
-    first, weights = captions.first, captions.weights
+    starts, ends = _shared_out(_run_spans(episode, captions), captions.weights)
+    names = {speaker.id: speaker.name for speaker in episode.speakers}
+    counts = list(map(sub, islice(captions.first, 1, None), captions.first))
+    speakers = [names[turn.speaker_id] for turn in episode.turns]
+    return CueTrack(starts, ends, list(chain.from_iterable(map(repeat, speakers, counts))),
+                    list(chain.from_iterable(map(repeat, range(len(counts)), counts))),
+                    captions.vtt, captions.srt, captions.bodies)
+
+
+class RunSpan(NamedTuple):
+    """Turns in a row with the same start, as cues: they share [start, end) (ms)."""
+    first: int   # their first cue
+    count: int   # their cues
+    start: int
+    end: int
+
+
+def _run_spans(episode: Episode, captions: Captions) -> list[RunSpan]:
+    """Each run of turns with the same start that has cues, in order."""
+    first = captions.first
     turn_starts = [turn.start for turn in episode.turns]
-    # each run of turns with the same start: [run_first, next_run_first)
     run_firsts = [0, *compress(range(1, len(turn_starts)),
                                map(ne, islice(turn_starts, 1, None), turn_starts)),
                   len(turn_starts)]
-    starts: list[int] = []
-    ends: list[int] = []
+    spans = []
     for run_first, next_run in zip(run_firsts, islice(run_firsts, 1, None)):
-        shares = weights[first[run_first]:first[next_run]]
-        if not shares:
+        cue, after = first[run_first], first[next_run]
+        if cue == after:
             continue
         start = turn_starts[run_first]
         end = turn_starts[next_run] if next_run < len(turn_starts) \
             else episode.turn_end(next_run - 1)
         if end <= start:
             end = _estimated_end(start, " ".join(map(captions.words, range(run_first, next_run))))
-        bounds = _share_out(round(start * 1000), round(end * 1000), shares)
-        starts += islice(bounds, len(bounds) - 1)
-        ends += islice(bounds, 1, None)
-    names = {speaker.id: speaker.name for speaker in episode.speakers}
-    counts = list(map(sub, islice(first, 1, None), first))
-    speakers = [names[turn.speaker_id] for turn in episode.turns]
-    return CueTrack(starts, ends, list(chain.from_iterable(map(repeat, speakers, counts))),
-                    list(chain.from_iterable(map(repeat, range(len(counts)), counts))),
-                    captions.vtt, captions.srt, captions.bodies)
+        spans.append(RunSpan(cue, after - cue, round(start * 1000), round(end * 1000)))
+    return spans
+
+
+def _shared_out(spans: list[RunSpan], weights: list[int]) -> tuple[list[int], list[int]]:
+    """Each cue's start and end: each run's span shared out among its cues as
+    `_share_out` does, all in one pass where no point needs moving."""
+    if not spans:
+        return [], []
+    running = list(accumulate(weights))   # a run's running sums: these less its base
+    starts: list[int] = []
+    ends: list[int] = []
+    for first, count, start, end in spans:
+        if end - start < count:
+            end = start + count
+        last = first + count - 1
+        base = running[first - 1] if first else 0
+        length, total = end - start, running[last] - base or count
+        points = [start + round(length * (sum_ - base) / total) for sum_ in running[first:last]]
+        starts.append(start)
+        starts += points
+        ends += points
+        ends.append(end)
+    if all(map(lt, starts, ends)):   # every span at least 1 ms: no point moved
+        return starts, ends
+    bounds = [_share_out(span.start, span.end, weights[span.first:span.first + span.count])
+              for span in spans]
+    return ([start for run in bounds for start in islice(run, len(run) - 1)],
+            [end for run in bounds for end in islice(run, 1, None)])
 
 
 def _vtt_escape(text: str) -> str:
