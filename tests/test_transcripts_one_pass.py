@@ -137,6 +137,7 @@ def test_stamps_of_a_list_are_the_stamps_of_each(millis):
 @given(st.lists(st.one_of(st.integers(0, 4 * 3_600_000), st.integers(0, 10**16)),
                 max_size=30))
 @example([10**15 - 1, 10**15, 1, 10, 100, 1000, 1500, 1050])
+@example([10**9 + 250, 5])
 def test_json_seconds_of_a_list_are_json_dumps_of_each(millis):
     assert _seconds_millis_all(millis) == list(map(_seconds_millis, millis))
     assert _seconds_millis_all(millis) == [json.dumps(_seconds(value / 1000))

@@ -29,7 +29,7 @@ from sitegen.output import Staging
 from sitegen.render.context import Renderer
 from sitegen.render.markdown import markdown
 from sitegen.render.pages import episode_url
-from sitegen.timecodes import format_clock, format_cue_millis_all, format_seconds
+from sitegen.timecodes import CLOCKS_KEPT, format_clock, format_cue_millis_all, format_seconds
 
 log = logging.getLogger(__name__)
 
@@ -433,18 +433,25 @@ def _keep(keys: list[tuple[tuple[str, ...], str]], kept: Iterable[tuple[Captions
 
 
 def _gathered(turns: list[tuple[Captions, int]]) -> Captions:
-    """One Captions of turns kept in others."""
-    if turns and all(captions is turns[0][0] and index == position
-                     for position, (captions, index) in enumerate(turns)) \
-            and len(turns[0][0]) == len(turns):
-        return turns[0][0]
-    gathered = Captions([], [0], [], [], [], [])
+    """One Captions of turns kept in others, taken a stretch of turns in a row at a time."""
+    stretches: list[tuple[Captions, int, int]] = []   # captions, first turn, last turn
     for captions, index in turns:
-        start, end = captions.first[index], captions.first[index + 1]
-        gathered.texts.append(captions.texts[index])
-        gathered.first.append(gathered.first[-1] + end - start)
-        for column in ("vtt", "srt", "bodies", "weights"):
-            getattr(gathered, column).extend(getattr(captions, column)[start:end])
+        if stretches and stretches[-1][0] is captions and stretches[-1][2] == index - 1:
+            stretches[-1] = (captions, stretches[-1][1], index)
+        else:
+            stretches.append((captions, index, index))
+    if len(stretches) == 1 and stretches[0][1] == 0 and len(stretches[0][0]) == len(turns):
+        return stretches[0][0]
+    gathered = Captions([], [0], [], [], [], [])
+    for captions, first_turn, last_turn in stretches:
+        start, end = captions.first[first_turn], captions.first[last_turn + 1]
+        gathered.texts.extend(captions.texts[first_turn:last_turn + 1])
+        shift = gathered.first[-1] - start
+        gathered.first.extend(first + shift for first in captions.first[first_turn + 1:last_turn + 2])
+        gathered.vtt.extend(captions.vtt[start:end])
+        gathered.srt.extend(captions.srt[start:end])
+        gathered.bodies.extend(captions.bodies[start:end])
+        gathered.weights.extend(captions.weights[start:end])
     return gathered
 
 
@@ -691,13 +698,23 @@ _FRACTIONS = tuple(f".{millis:03d}".rstrip("0").rstrip(".") for millis in range(
 # Below this many milliseconds a float's repr is its seconds and _FRACTIONS: doubles are
 # closer than 1 ms apart, and repr turns to an exponent only from 1e16.
 _PLAIN_REPR_MILLIS = 10**15
+# str() of every second up to the last one asked for (below CLOCKS_KEPT), by index
+_SECOND_TEXTS: list[str] = []
 
 
 def _seconds_millis_all(millis: list[int]) -> list[str]:
     """`_seconds_millis` of each."""
-    if millis and (min(millis) < 0 or max(millis) >= _PLAIN_REPR_MILLIS):
+    if not millis:
+        return []
+    low, high = min(millis), max(millis)
+    if low < 0 or high >= _PLAIN_REPR_MILLIS:
         return list(map(_seconds_millis, millis))
-    return [f"{value // 1000}{_FRACTIONS[value % 1000]}" for value in millis]
+    if high >= CLOCKS_KEPT * 1000:
+        return [f"{value // 1000}{_FRACTIONS[value % 1000]}" for value in millis]
+    if len(_SECOND_TEXTS) <= high // 1000:
+        _SECOND_TEXTS.extend(map(str, range(len(_SECOND_TEXTS), high // 1000 + 1)))
+    seconds = _SECOND_TEXTS
+    return [seconds[value // 1000] + _FRACTIONS[value % 1000] for value in millis]
 
 
 def transcript_json(cues: CueTrack) -> str:
@@ -732,15 +749,21 @@ def transcript_html(site: Site, episode: Episode, captions: Captions | None = No
     texts = (episode_captions(episode) if captions is None else captions).texts
     esc = html.escape
     names = {speaker.id: speaker.name for speaker in episode.speakers}
-    # every paragraph escaped at once: plain words hold no line break
-    paragraphs = map("<p>{}</p>".format, esc("\n".join(chain.from_iterable(texts))).split("\n"))
+    headings = [_html_turn_heading(names[turn.speaker_id], turn.start) for turn in episode.turns]
     parts = ["<!DOCTYPE html>", f'<html lang="{esc(site.config.language)}">',
              '<head><meta charset="utf-8">',
              f"<title>Transcript: {esc(episode.title)} ({esc(site.config.title)})</title>"
              "</head>", "<body>", f"<h1>{esc(episode.title)}</h1>"]
-    for turn, turn_texts in zip(episode.turns, texts):
-        parts.append(_html_turn_heading(names[turn.speaker_id], turn.start))
-        parts += islice(paragraphs, len(turn_texts))
+    if all(texts):
+        # Every paragraph escaped at once, a turn's paragraphs apart by a line break and
+        # the turns by _TURNS_APART (plain words hold neither)
+        turn_paragraphs = esc(_TURNS_APART.join(map("\n".join, texts))) \
+            .replace("\n", "</p>\n<p>").split(_TURNS_APART)
+        parts += map("{}\n<p>{}</p>".format, headings, turn_paragraphs)
+    else:
+        for heading, turn_texts in zip(headings, texts):
+            parts.append(heading)
+            parts += (f"<p>{esc(text)}</p>" for text in turn_texts)
     parts += ["</body>", "</html>", ""]
     return "\n".join(parts)
 
