@@ -144,6 +144,14 @@ def test_json_seconds_of_a_list_are_json_dumps_of_each(millis):
                                            for value in millis]
 
 
+def test_srt_numbers_past_those_kept_go_on():
+    from sitegen.outputs.transcripts import SRT_NUMBERS_KEPT, _srt_numbers
+    count = SRT_NUMBERS_KEPT + 3
+    numbers = list(_srt_numbers(count))[:count]
+    assert numbers == ["1\n"] + [f"\n\n{number}\n" for number in range(2, count + 1)]
+    assert len(transcripts._SRT_NUMBERS) == SRT_NUMBERS_KEPT
+
+
 # --- chapters.json and the HTML transcript against the first version's ------------------
 
 titles = st.text(alphabet='ab "\\é\n\t<&\x01/', max_size=12)

@@ -5,10 +5,11 @@ ends where it does in every other. A cue is at most two lines of at most 65
 characters; long turns become several cues whose times share out the turn's span
 (from its start to the next turn, or to the end of the audio) by length of text.
 
-What a turn gives the files apart from its cues' times (its cues as each format
-writes them, its part of the HTML transcript) depends on its words, speaker and
-start alone, and is kept for the last few thousand turns (`turn_pieces`): after an
-edit to one turn, rebuilding the episode splits and formats that turn alone.
+An episode's turns are split into cues together, in one text (`caption_turns`), and
+each file is joined from columns of pieces (one a cue) in C rather than formatted a
+cue at a time in Python. A turn's cues as each format writes them depend on its words
+and speaker alone, and are kept for the last few thousand turns (`episode_captions`):
+after an edit to one turn, rebuilding the episode splits that turn alone.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, chain, compress, count, islice, repeat
 from operator import lt, mul, ne, sub
-from typing import Any, Callable, NamedTuple
+from typing import Callable, NamedTuple
 
 from sitegen.model import Episode, Site
 from sitegen.output import Staging
@@ -370,7 +371,7 @@ def _captions(texts: list[tuple[str, ...]], words: list[str], widths: list[int])
     vtt_cues, bodies, two_lines = _cues_cut(text, bounds)
     srt_cues = vtt_cues
     if "&" in text:   # & < > written as entities in VTT: the other files have them as they are
-        srt_cues = _unescape("\n\n".join(vtt_cues)).split("\n\n")
+        srt_cues = _unescape(_TURNS_APART.join(vtt_cues)).split(_TURNS_APART)
         bodies = _unescape(_TURNS_APART.join(bodies)).split(_TURNS_APART)
     weights = list(map(sub, map(len, bodies), two_lines))
     if any(map(text.__contains__, _JSON_ESCAPED)):
@@ -671,16 +672,21 @@ def _labelled(cues: CueTrack) -> list[str]:
     return texts
 
 
-# "1\n", then "\n\n2\n"...: each SRT cue's number and what comes before it
+# "1\n", then "\n\n2\n"...: each SRT cue's number and what comes before it, for the
+# cues of the longest episodes (an hour makes about 900)
 _SRT_NUMBERS = ["1\n"]
+SRT_NUMBERS_KEPT = 1 << 14
 
 
-def _srt_numbers(count: int) -> list[str]:
+def _srt_numbers(count: int) -> Iterable[str]:
     """At least `count` cue numbers as _SRT_NUMBERS has them."""
-    if len(_SRT_NUMBERS) < count:
-        _SRT_NUMBERS.extend(f"\n\n{number}\n"
-                            for number in range(len(_SRT_NUMBERS) + 1, count + 1))
-    return _SRT_NUMBERS
+    if len(_SRT_NUMBERS) < min(count, SRT_NUMBERS_KEPT):
+        _SRT_NUMBERS.extend(f"\n\n{number}\n" for number in
+                            range(len(_SRT_NUMBERS) + 1, min(count, SRT_NUMBERS_KEPT) + 1))
+    if count <= len(_SRT_NUMBERS):
+        return _SRT_NUMBERS
+    return chain(_SRT_NUMBERS, (f"\n\n{number}\n"
+                                for number in range(len(_SRT_NUMBERS) + 1, count + 1)))
 
 
 def _seconds(value: float) -> float | int:
