@@ -412,19 +412,20 @@ def episode_captions(episode: Episode) -> Captions:
     missing = [key for key, kept in zip(keys, found) if kept is None]
     if 2 * len(missing) > len(keys):   # mostly new: all in one pass, nothing to gather
         captions = caption_turns(keys)
-        _keep(keys, zip(repeat(captions), count()))
+        _keep(keys, zip(repeat(captions), count()), compress(keys, found))
         return captions
     if missing:
         made = zip(repeat(caption_turns(missing)), count())
         found = [kept or next(made) for kept in found]
-    _keep(keys, found)
+    _keep(keys, found, keys)
     return _gathered(found)
 
 
-def _keep(keys: list[tuple[tuple[str, ...], str]], kept: Iterable[tuple[Captions, int]]
-          ) -> None:
-    """Keep the turns `keys` (`kept`: where each is) as the most recently used."""
-    for key in keys:
+def _keep(keys: list[tuple[tuple[str, ...], str]], kept: Iterable[tuple[Captions, int]],
+          known: Iterable[tuple[tuple[str, ...], str]]) -> None:
+    """Keep the turns `keys` (`kept`: where each is; `known`: those kept already) as
+    the most recently used."""
+    for key in known:
         _KEPT.pop(key, None)
     _KEPT.update(zip(keys, kept))
     excess = len(_KEPT) - TURNS_KEPT
