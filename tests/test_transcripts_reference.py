@@ -293,7 +293,7 @@ def test_kept_pieces_follow_every_change_of_words_speaker_and_start(example_site
     turns[3] = replace(turns[3], start=turns[3].start + 0.5)
     edited = replace(episode, turns=tuple(turns))
     warm = _files(site_model, edited)
-    transcripts.turn_pieces.cache_clear()
+    transcripts.forget_turns()
     assert warm == _files(site_model, edited)
     assert "Edited words &amp; more." in warm[0] and "Edited words & more." in warm[1]
 
@@ -308,7 +308,7 @@ def test_a_session_rebuild_after_an_edit_is_a_cold_build(example_site, tmp_path)
     path.write_text(path.read_text(encoding="utf-8").replace(turn, f"{turn} Typo fixed.", 1),
                     encoding="utf-8")
     build(options, session=session)
-    transcripts.turn_pieces.cache_clear()
+    transcripts.forget_turns()
     shutil.rmtree(example_site / ".sitegen-cache", ignore_errors=True)
     build(BuildOptions(site_dir=example_site, output_dir=tmp_path / "cold"))
     for name in ("vtt", "srt", "json", "html"):
