@@ -73,7 +73,7 @@ ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 MANIFEST = f"{INDEX_DIR}/manifest.json"
 SNAPSHOT_VERSION = 1     # of IndexState.snapshot
 _ID = struct.Struct("<i")   # a record id in _postings' buffers (little-endian, see _encode_packed)
-TURN_FIELDS = operator.attrgetter("paragraphs", "start", "anchor", "speaker_id")
+_TURN_FIELDS = operator.attrgetter("paragraphs", "start", "anchor", "speaker_id")
 
 
 # A record as its text file holds it: (kind, text, start, anchor, speaker, speaker slug);
@@ -143,7 +143,7 @@ def episode_records(episode: Episode) -> tuple[list[Record], int]:
                 for text in map(_plain, _blocks(episode.notes)) if text)
     meta = len(records)
     if episode.turns:
-        paragraphs, starts, anchors, speaker_ids = zip(*map(TURN_FIELDS, episode.turns))
+        paragraphs, starts, anchors, speaker_ids = zip(*map(_TURN_FIELDS, episode.turns))
         names_of = {s.id: s.name for s in episode.speakers}
         slugs_of = {s.id: s.slug for s in episode.speakers}
         records += zip(repeat("turn"), _turn_texts(paragraphs), map(round, starts, repeat(3)),
@@ -257,9 +257,9 @@ Parts = tuple[tuple[str, ...], tuple[bytes, ...]]   # an episode's record texts,
 
 @dataclass(frozen=True)
 class EpisodeEntry:
-    """What the index holds of one episode. Its record texts and text files are made
-    on first use: a build that patches the postings of a saved
-    state needs them only for the episodes that changed."""
+    """What the index holds of one episode. Its record texts and text files are made on
+    first use: a build that patches the postings of a saved state needs them only for
+    the episodes that changed."""
     episode: Episode
     meta: int
     version: str         # chunk k is at f"t/{slug}/{version}.{k}.json"
