@@ -36,7 +36,7 @@ import zlib
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache, partial
-from itertools import accumulate, islice, repeat
+from itertools import accumulate, chain, islice, repeat
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -57,7 +57,9 @@ CUT_EVERY = 64           # a term whose hash is 0 modulo this starts a segment o
 MAX_TERM_LENGTH = 60     # longer "words" (hashes, base64) are not indexed
 
 _WORD = re.compile(r"[\w'’]+")
-_MARKDOWN_SYNTAX = re.compile(r"[*_`\[\]<>&\\~|#]")   # text without it (and "://") is plain
+# Text holding none of these is plain (each found with a scan of its own: faster than one
+# regular expression for them all)
+_MARKDOWN_SYNTAX = ("*", "_", "`", "[", "]", "<", ">", "&", "\\", "~", "|", "#", "://")
 _DROP = str.maketrans("", "", "'’_")
 # ASCII text: every character outside [A-Za-z0-9'_] separates words; ' and _ vanish.
 # ASCII text as bytes: letters lower-cased, every other byte outside [A-Za-z0-9'_] a space;
@@ -65,24 +67,19 @@ _DROP = str.maketrans("", "", "'’_")
 _ASCII_FOLD = bytes(c + 32 if 65 <= c <= 90 else c if c < 128 and chr(c).isalnum() else 32
                     for c in range(256))
 _ASCII_DROP = b"'_"
+# The same, except that NUL stays: it separates the records of an episode folded at once.
+_ASCII_FOLD_RECORDS = b"\0" + _ASCII_FOLD[1:]
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 MANIFEST = f"{INDEX_DIR}/manifest.json"
 SNAPSHOT_VERSION = 1     # of IndexState.snapshot
-_ID = struct.Struct("@i")   # a record id in _postings' buffers
+_ID = struct.Struct("<i")   # a record id in _postings' buffers (little-endian, see _encode_packed)
+_TURN_FIELDS = operator.attrgetter("paragraphs", "start", "anchor", "speaker_id")
 
 
-@dataclass(frozen=True)
-class Record:
-    kind: str            # title, summary, speakers, chapter, notes, turn
-    text: str
-    start: float | None = None
-    anchor: str = ""
-    speaker: str = ""
-    speaker_slug: str = ""
-
-    def as_json(self) -> list:
-        start = None if self.start is None else round(self.start, 3)
-        return [self.kind, self.text, start, self.anchor, self.speaker, self.speaker_slug]
+# A record as its text file holds it: (kind, text, start, anchor, speaker, speaker slug);
+# kind is title, summary, speakers, chapter, notes or turn, start seconds rounded to 3
+# places or None (see docs/search-index.md).
+Record = tuple
 
 
 def fold(word: str) -> str:
@@ -121,35 +118,73 @@ def _raw_term_set(text: str) -> set[bytes]:
     return {t.encode() for t in set(map(_term, set(_WORD.findall(text)))) if t}
 
 
+def _raw_words(texts: Sequence[str]) -> Iterable[Iterable[bytes]]:
+    """Each text's terms, UTF-8 encoded, maybe repeated, and for ASCII text maybe longer
+    than MAX_TERM_LENGTH: one encoding and folding for all the texts when ASCII."""
+    joined = "\0".join(texts)
+    if joined.isascii():
+        folded = joined.encode().translate(_ASCII_FOLD_RECORDS, _ASCII_DROP).split(b"\0")
+        if len(folded) == len(texts):   # no text held a NUL of its own
+            return map(bytes.split, folded)
+    return map(_raw_term_set, texts)
+
+
 def episode_records(episode: Episode) -> tuple[list[Record], int]:
     """The episode's records in index order, and how many come before the turns."""
-    records = [Record("title", episode.title)]
+    records: list[Record] = [("title", episode.title, None, "", "", "")]
     if episode.summary:
-        records.append(Record("summary", " ".join(episode.summary.split())))
+        records.append(("summary", " ".join(episode.summary.split()), None, "", "", ""))
     if episode.speakers:
         names = ", ".join(s.name for s in episode.speakers_in_order())
-        records.append(Record("speakers", names))
-    for index, chapter in enumerate(episode.chapters, 1):
-        turn = episode.turn_at(chapter.start)
-        anchor = turn.anchor if turn else f"chapter-{index}"
-        records.append(Record("chapter", chapter.title, chapter.start, anchor))
-    for block in _blocks(episode.notes):
-        text = _plain(block)
-        if text:
-            records.append(Record("notes", text))
+        records.append(("speakers", names, None, "", "", ""))
+    records += (("chapter", chapter.title, round(chapter.start, 3), anchor, "", "")
+                for chapter, anchor in zip(episode.chapters, _chapter_anchors(episode)))
+    records += (("notes", text, None, "", "", "")
+                for text in map(_plain, _blocks(episode.notes)) if text)
     meta = len(records)
-    speakers = {s.id: s for s in episode.speakers}
-    for turn in episode.turns:
-        speaker = speakers[turn.speaker_id]
-        text = " ".join(_plain(p) for p in turn.paragraphs)
-        records.append(Record("turn", text, turn.start, turn.anchor, speaker.name,
-                              speaker.slug))
+    if episode.turns:
+        paragraphs, starts, anchors, speaker_ids = zip(*map(_TURN_FIELDS, episode.turns))
+        names_of = {s.id: s.name for s in episode.speakers}
+        slugs_of = {s.id: s.slug for s in episode.speakers}
+        records += zip(repeat("turn"), _turn_texts(paragraphs), map(round, starts, repeat(3)),
+                       anchors, map(names_of.__getitem__, speaker_ids),
+                       map(slugs_of.__getitem__, speaker_ids))
     return records, meta
+
+
+def _chapter_anchors(episode: Episode) -> list[str]:
+    """The anchor of each chapter: the transcript turn in progress at its start."""
+    turns = episode.turns
+    if not turns:
+        return [f"chapter-{index}" for index in range(1, len(episode.chapters) + 1)]
+    starts = [turn.start for turn in turns]
+    if any(map(operator.gt, starts, islice(starts, 1, None))):   # out of order: as turn_at says
+        return [episode.turn_at(chapter.start).anchor for chapter in episode.chapters]
+    # turn_at: the last turn starting at or before the chapter, else the first turn
+    return [turns[max(bisect.bisect_right(starts, chapter.start + 1e-6) - 1, 0)].anchor
+            for chapter in episode.chapters]
+
+
+def _turn_texts(paragraphs: Sequence[tuple[str, ...]]) -> list[str]:
+    """Each turn's paragraphs as plain text, joined by a space."""
+    texts = list(map(" ".join, paragraphs))
+    # Most transcripts hold no Markdown at all, and their paragraphs are stripped: then
+    # the plain text of a turn is its paragraphs joined, checked once for the episode.
+    every = list(chain.from_iterable(paragraphs))
+    if _is_plain("\0".join(texts)) and list(map(str.strip, every)) == every:
+        return texts
+    return [text if _is_plain(text) and list(map(str.strip, turn)) == list(turn)
+            else " ".join(map(_plain, turn)) for text, turn in zip(texts, paragraphs)]
+
+
+def _is_plain(text: str) -> bool:
+    """Whether `text` holds nothing plain_text would change but surrounding space."""
+    return not any(map(text.__contains__, _MARKDOWN_SYNTAX))
 
 
 def _plain(markdown: str) -> str:
     # Most turns hold no Markdown at all, and a lone "!" needs no parser.
-    if _MARKDOWN_SYNTAX.search(markdown) is None and "://" not in markdown:
+    if _is_plain(markdown):
         return markdown.strip()
     return plain_text(markdown)
 
@@ -217,14 +252,14 @@ def _vlq_value(code: str) -> int:
     return value
 
 
-Parts = tuple[tuple[Record, ...], tuple[bytes, ...]]   # an episode's records, text files
+Parts = tuple[tuple[str, ...], tuple[bytes, ...]]   # an episode's record texts, text files
 
 
 @dataclass(frozen=True)
 class EpisodeEntry:
-    """What the index holds of one episode. Its records and text files are made (or
-    read from the cache) on first use: a build that patches the postings of a saved
-    state needs them only for the episodes that changed."""
+    """What the index holds of one episode. Its record texts and text files are made on
+    first use: a build that patches the postings of a saved state needs them only for
+    the episodes that changed."""
     episode: Episode
     meta: int
     version: str         # chunk k is at f"t/{slug}/{version}.{k}.json"
@@ -236,7 +271,8 @@ class EpisodeEntry:
         return self.parts()
 
     @property
-    def records(self) -> tuple[Record, ...]:
+    def texts(self) -> tuple[str, ...]:
+        """The text of each record, in order."""
         return self._parts[0]
 
     @property
@@ -294,11 +330,21 @@ def _index_files(entries: list[EpisodeEntry], state: IndexState) -> dict[str, by
 
 def _entry(episode: Episode) -> EpisodeEntry:
     records, meta = episode_records(episode)
-    chunks = tuple(_json({"records": [r.as_json() for r in records[i:i + CHUNK_RECORDS]]})
+    chunks = tuple(_json({"records": records[i:i + CHUNK_RECORDS]})
                    for i in range(0, len(records), CHUNK_RECORDS))
     # The version names the text files: it changes exactly when their content does.
-    version = hashlib.sha256(b"\n".join(chunks)).hexdigest()[:10]
-    return EpisodeEntry(episode, meta, version, len(records), _given((tuple(records), chunks)))
+    version = _version(chunks)
+    texts = tuple(map(operator.itemgetter(1), records))
+    return EpisodeEntry(episode, meta, version, len(records), _given((texts, chunks)))
+
+
+def _version(chunks: Sequence[bytes]) -> str:
+    """The SHA-256 of the chunks joined by newlines, 10 hex digits: it names them."""
+    digest = hashlib.sha256(chunks[0] if chunks else b"")
+    for chunk in islice(chunks, 1, None):
+        digest.update(b"\n")
+        digest.update(chunk)
+    return digest.hexdigest()[:10]
 
 
 def _given(parts: Parts) -> Callable[[], Parts]:
@@ -316,18 +362,66 @@ def text_path(slug: str, version: str, chunk: int) -> str:
     return f"t/{slug}/{version}.{chunk}.json"
 
 
-def _postings(records: Iterable[Record]) -> dict[bytes, memoryview]:
-    """term -> the numbers of the records (counted from 0) it occurs in."""
-    # Millions of record-term pairs: the loop over a record's terms runs in C (map), one
+def _postings(texts: Iterable[Sequence[str]]) -> dict[str, bytearray]:
+    """term -> the numbers of the records (counted from 0) it occurs in, packed as _ID,
+    once for each time it occurs there; `texts` holds each episode's record texts."""
+    # Millions of record-word pairs: the loop over a record's words runs in C (map), one
     # dictionary lookup and one append each. Ids go into bytearrays, which hold no
-    # objects for the garbage collector to walk, unlike lists of ints.
+    # objects for the garbage collector to walk, unlike lists of ints. A record's words
+    # are not made a set first: that costs more than filing the repeats, which the
+    # encoder drops (a gap of 0).
     postings: defaultdict[bytes, bytearray] = defaultdict(bytearray)
     ids_of, extend, consume = postings.__getitem__, bytearray.extend, deque(maxlen=0).extend
-    for number, record in enumerate(records):
-        as_bytes = _ID.pack(number)
-        consume(map(extend, map(ids_of, _raw_term_set(record.text)), repeat(as_bytes)))
-    return {term: memoryview(ids).cast(_ID.format) for term, ids in postings.items()
+    numbers = map(_ID.pack, range(1 << 31))
+    for words in chain.from_iterable(map(_raw_words, texts)):
+        consume(map(extend, map(ids_of, words), repeat(next(numbers))))
+    return {term.decode(): ids for term, ids in postings.items()
             if len(term) <= MAX_TERM_LENGTH}
+
+
+# Packed postings are encoded with arithmetic on one integer holding them all, a field
+# of 32 bits an id, as long as ids stay below 32**4 (four characters a gap at most).
+_PACKED_LIMIT = 32 ** 4
+_ONE = _ID.pack(1)
+# Added to a field holding a gap, these set its top bit when the gap is at least 32**k
+_AT_LEAST = [(1 << 31) - 32 ** k for k in range(4)]
+# The bytes of a field after byte k, all absent
+_ABSENT_AFTER = [0xFFFFFFFF & ~((1 << 8 * (k + 1)) - 1) for k in range(4)]
+# Byte -> its character: 0 ... 63 the digits; 255 stands for no digit and is deleted
+_DIGITS = bytes(ALPHABET.encode()[b] if b < 64 else 0 for b in range(256))
+
+
+def _encode_packed(ids: bytes) -> tuple[str, int]:
+    """encode_postings of the distinct ids packed in `ids` (as _ID, ascending, an id
+    maybe repeated), and how many they are."""
+    fields = len(ids) >> 2
+    if fields < 2 or int.from_bytes(ids[-4:], "little") >= _PACKED_LIMIT:
+        distinct = _unpack(ids)
+        return encode_postings(distinct), len(distinct)
+    ones = int.from_bytes(_ONE * fields, "little")
+    packed = int.from_bytes(ids, "little")
+    # Field i of `gaps`: id i minus id i-1 (field 0: id 0); none is negative, none borrows.
+    gaps = packed - ((packed << 32) & ((1 << 32 * fields) - 1))
+    # 1 in each field with a digit k: at k = 0, the first and those with a gap (0 is a repeat)
+    has_digit = ((gaps + ones * _AT_LEAST[0]) >> 31) & ones | 1
+    count = has_digit.bit_count()
+    # Byte k of a field: digit k of its gap (plus 32 when more follow), or 255 for none.
+    chars, low_bits = 0, ones * 31
+    for k in range(4):
+        more = ((gaps + ones * _AT_LEAST[k + 1]) >> 31) & ones if k < 3 else 0
+        digits = ((gaps >> 5 * k) & low_bits) + (more << 5) + (ones - has_digit) * 255
+        chars += digits << 8 * k
+        if not more:
+            chars += ones * _ABSENT_AFTER[k]
+            break
+        has_digit = more
+    encoded = chars.to_bytes(len(ids), "little").translate(_DIGITS, b"\xff")
+    return encoded.decode("ascii"), count
+
+
+def _unpack(ids: bytes) -> list[int]:
+    """The distinct ids packed in `ids`."""
+    return list(dict.fromkeys(number for (number,) in _ID.iter_unpack(ids)))
 
 
 def _layout(entries: list[EpisodeEntry]) -> list[tuple[str, int]]:
@@ -354,8 +448,8 @@ class IndexState:
     Between builds every term's postings are kept encoded, as in the shards; a
     term's ids are decoded only when an edit adds or removes a record of it.
     `snapshot` and `restore` carry the state to another process (see
-    write_search_index), where `recall` finds the records of an episode as the
-    snapshot knew them.
+    write_search_index), where `recall` finds the record texts of an episode
+    as the snapshot knew them.
     """
 
     def __init__(self, scope: str = "") -> None:
@@ -365,13 +459,13 @@ class IndexState:
         self.versions: list[str] = []                    # the entries' text versions
         self.metas: list[int] = []                       # and their counts of non-turn records
         self.entry_keys: list[str] = []                  # what names each (write_search_index)
-        self.recall: Callable[[int], Sequence[Record] | None] = lambda index: None
+        self.recall: Callable[[int], Sequence[str] | None] = lambda index: None
         self.order: list[str] = []                       # the terms in JavaScript order
         self.keys: list[bytes] = []                      # _js_order of each of them
         self.encoded: dict[str, str] = {}                # every term's postings, once shards ran
         self.counts: dict[str, int] = {}                 # and how many records that is
-        # decoded: every term after a rebuild, else the ones being changed
-        self.postings: dict[str, Sequence[int]] = {}
+        # decoded: every term after a rebuild (packed, see _postings), else the ones changed
+        self.postings: dict[str, list[int] | bytearray] = {}
         self.dirty: set[str] | None = None               # None: every term
         self.firsts: list[str] = [""]                    # the terms segments start at
         self.first_keys: list[bytes] = [b""]
@@ -387,8 +481,7 @@ class IndexState:
         self.metas = [entry.meta for entry in entries]
 
     def _rebuild(self, entries: list[EpisodeEntry]) -> None:
-        postings = _postings(record for entry in entries for record in entry.records)
-        self.postings = {term.decode(): ids for term, ids in postings.items()}
+        self.postings = _postings([entry.texts for entry in entries])
         self.order = sorted(self.postings, key=_js_order)
         self.keys = [_js_order(term) for term in self.order]
         self.encoded, self.counts, self.dirty = {}, {}, None
@@ -400,16 +493,16 @@ class IndexState:
         offset = 0
         for index, (version, new) in enumerate(zip(self.versions, entries)):
             if version != new.version:
-                before = self.entries[index].records if self.entries else self.recall(index)
+                before = self.entries[index].texts if self.entries else self.recall(index)
                 if before is None or len(before) != new.count:
                     return False
-                changed.append((offset, before, new.records))
+                changed.append((offset, before, new.texts))
             offset += new.count
         self.dirty = set()
         for offset, before, after in changed:
             for number, (old, now) in enumerate(zip(before, after)):
-                if old.text != now.text:   # postings hold record numbers by text
-                    self._retext(offset + number, term_set(old.text), term_set(now.text))
+                if old != now:   # postings hold record numbers by text
+                    self._retext(offset + number, term_set(old), term_set(now))
         return True
 
     def _retext(self, record: int, before: set[bytes], after: set[bytes]) -> None:
@@ -427,7 +520,7 @@ class IndexState:
                 return None
             ids = decode_postings(self.encoded[term])
         elif not isinstance(ids, list):   # a rebuild's buffer, not encoded yet
-            ids = list(ids)
+            ids = _unpack(ids)
         self.postings[term] = ids
         return ids
 
@@ -459,8 +552,11 @@ class IndexState:
         dirty = self.dirty is None or term in self.dirty
         if dirty:
             ids = self.postings[term]
-            encoded = self.encoded[term] = encode_postings(ids)
-            count = self.counts[term] = len(ids)
+            if isinstance(ids, list):
+                encoded, count = encode_postings(ids), len(ids)
+            else:   # a rebuild's buffer
+                encoded, count = _encode_packed(ids)
+            self.encoded[term], self.counts[term] = encoded, count
         else:
             encoded, count = self.encoded[term], self.counts[term]
         if len(encoded) <= OWN_FILE_BYTES:
@@ -645,14 +741,14 @@ def _saved_state(staging: Staging, key: str) -> IndexState | None:
     snapshot = staging.memos.recall(key)
     state = IndexState.restore(staging.scope, snapshot) if snapshot is not None else None
     if state is not None:
-        state.recall = partial(_published_records, staging.target, list(state.layout),
+        state.recall = partial(_published_texts, staging.target, list(state.layout),
                                list(state.versions))
     return state
 
 
-def _published_records(target: Path, layout: list[tuple[str, int]], versions: list[str],
-                       index: int) -> Sequence[Record] | None:
-    """The records of episode `index` of a saved state, from its text files in the
+def _published_texts(target: Path, layout: list[tuple[str, int]], versions: list[str],
+                     index: int) -> Sequence[str] | None:
+    """The record texts of episode `index` of a saved state, from its text files in the
     output, if they are still there and are what their version names."""
     (slug, count), version = layout[index], versions[index]
     chunks = []
@@ -661,9 +757,9 @@ def _published_records(target: Path, layout: list[tuple[str, int]], versions: li
             chunks.append((target / INDEX_DIR / text_path(slug, version, number)).read_bytes())
         except OSError:
             return None
-    if hashlib.sha256(b"\n".join(chunks)).hexdigest()[:10] != version:
+    if _version(chunks) != version:
         return None
-    return [Record(*record) for chunk in chunks for record in json.loads(chunk)["records"]]
+    return [record[1] for chunk in chunks for record in json.loads(chunk)["records"]]
 
 
 def _snapshot_key(staging: Staging, manifest_hash: str) -> str:
@@ -699,4 +795,4 @@ def _entries(site: Site, staging: Staging,
 
 def _entry_parts(episode: Episode) -> Parts:
     made = _entry(episode)
-    return made.records, made.chunks
+    return made.texts, made.chunks
