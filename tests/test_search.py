@@ -75,6 +75,16 @@ def test_fast_term_set_agrees_with_the_tokenizer(text):
     assert search.term_set(text) == {t.encode() for t in search.terms(text)}
 
 
+def test_long_words_are_indexed_by_their_length_in_characters():
+    """The length limit counts characters, as search.js does: a 40-letter Greek word is
+    80 bytes in UTF-8 and still indexed; 61 letters are not."""
+    kept, dropped = "λ" * 40, "λ" * 61
+    text = f"{kept} {dropped} ok"
+    assert search.terms(text) == [kept, "ok"]
+    assert search.term_set(text) == {kept.encode(), b"ok"}
+    assert set(search._postings([[text]])) == {kept, "ok"}
+
+
 @given(st.lists(st.integers(0, 5_000_000), unique=True))
 def test_postings_round_trip(ids):
     ids = sorted(ids)

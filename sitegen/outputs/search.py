@@ -107,8 +107,14 @@ def term_set(text: str) -> set[bytes]:
     """The distinct terms of `text`, UTF-8 encoded: set(terms(text)), fast for ASCII."""
     found = _raw_term_set(text)
     if found and max(map(len, found)) > MAX_TERM_LENGTH:
-        return {t for t in found if len(t) <= MAX_TERM_LENGTH}
+        return set(filter(_indexed, found))
     return found
+
+
+def _indexed(term: bytes) -> bool:
+    """Whether a UTF-8 encoded term is short enough to be indexed: MAX_TERM_LENGTH
+    counts characters, as search.js does, not bytes."""
+    return len(term) <= MAX_TERM_LENGTH or len(term.decode()) <= MAX_TERM_LENGTH
 
 
 def _raw_term_set(text: str) -> set[bytes]:
@@ -375,8 +381,7 @@ def _postings(texts: Iterable[Sequence[str]]) -> dict[str, bytearray]:
     numbers = map(_ID.pack, range(1 << 31))
     for words in chain.from_iterable(map(_raw_words, texts)):
         consume(map(extend, map(ids_of, words), repeat(next(numbers))))
-    return {term.decode(): ids for term, ids in postings.items()
-            if len(term) <= MAX_TERM_LENGTH}
+    return {term.decode(): ids for term, ids in postings.items() if _indexed(term)}
 
 
 # Packed postings are encoded with arithmetic on one integer holding them all, a field
