@@ -167,7 +167,7 @@ from sitegen.model import Episode, Site, SiteConfig, Speaker, Turn  # noqa: E402
 from sitegen.render.context import Renderer, is_builtin  # noqa: E402
 from sitegen.render.markdown import has_inline_syntax, markdown, render_inline  # noqa: E402
 from sitegen.render.pages import (TurnEntries, chapter_targets, episode_page,  # noqa: E402
-                                  turn_entries)
+                                  home_pages, turn_entries)
 
 # Text with what escaping and inline Markdown act on, and what they leave alone.
 TEXT = st.text(alphabet="ab <>&\"'*_`[]()\\~!#:.é\u2028", min_size=1, max_size=30)
@@ -257,3 +257,23 @@ def test_render_inline_fast_path_gives_what_markdown_gives(text: str):
     reference = (markdown(False).renderInline(text) if has_inline_syntax(text)
                  else html_module.escape(text, quote=False))
     assert render_inline(text) == reference
+
+
+# ---- episode cards: _episode_card.html once per episode ------------------------------
+
+def test_an_episode_card_is_rendered_once_and_shows_the_theme_card(tmp_path: Path):
+    episode = Episode(Path("x.md"), "e", "Bridges & <Arches>",
+                      datetime(2026, 1, 2, tzinfo=timezone.utc), "g",
+                      speakers=(Speaker("a", "Ada", "ada", "host"),))
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "_episode_card.html").write_text(
+        "<li>{{ episode.title }} {{ episode_url(episode) }} {{ styles['ada'].css_class }}</li>",
+        encoding="utf-8")
+    renderer = renderer_for(tmp_path, episode)
+    first = renderer.episode_card(episode)
+    assert first == '<li>Bridges &amp; &lt;Arches&gt; /show/episodes/e/ speaker-ada</li>'
+    assert renderer.episode_card(episode) is first
+    retitled = Episode(Path("x.md"), "e", "Arches", episode.date, "g", speakers=episode.speakers)
+    assert "Arches /show/" in renderer.episode_card(retitled)
+    home = next(home_pages(renderer.site))
+    assert str(first) in renderer.render(home)

@@ -13,10 +13,11 @@ import sys
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from sitegen.config import builtin_theme_dir
 from sitegen.errors import BuildError, Problem, Problems
-from sitegen.model import Site
+from sitegen.model import Episode, Site
 from sitegen.render.colors import speaker_styles, speakers_css
 from sitegen.render.pages import Page, episode_url, speaker_url, turns_html
 from sitegen.render.theme import Assets, collect_assets, make_environment, theme_path
@@ -24,6 +25,7 @@ from sitegen.timecodes import format_clock
 
 LIVE_RELOAD_SNIPPET = '<script src="/_sitegen/livereload.js" defer></script>'
 EPISODE_TEMPLATE = "episode.html"
+CARD_TEMPLATE = "_episode_card.html"
 # The built-in episode.html with its `turns` block written by turns_html.
 _FAST_EPISODE = ('{% extends "episode.html" %}'
                  '{% block turns %}{{ turns_html(episode) }}{% endblock %}')
@@ -43,6 +45,7 @@ class Renderer:
         self.env = make_environment(self.path, self._globals(), self._filters())
         # episode.html as last loaded, and what renders it (itself, or the fast version)
         self._episode_template: tuple[jinja2.Template, jinja2.Template] | None = None
+        self._cards: dict[int, tuple[Episode, Markup]] = {}
 
     def _globals(self) -> dict[str, Any]:
         config = self.site.config
@@ -53,6 +56,7 @@ class Renderer:
             "asset": self.asset,
             "episode_url": lambda e: self.url(episode_url(e)),
             "speaker_url": lambda s: self.url(speaker_url(s)),
+            "episode_card": self.episode_card,
             "styles": self.styles,
             "live_reload": self.live_reload,
             "generator": "sitegen",
@@ -76,6 +80,15 @@ class Renderer:
 
     def asset(self, name: str) -> str:
         return self.url(self.assets.public_name(name))
+
+    def episode_card(self, episode: Episode) -> Markup:
+        """`_episode_card.html` for the episode, rendered once: the home and speaker pages
+        list each episode three to five times at N = 1,000."""
+        found = self._cards.get(id(episode))
+        if found is None or found[0] is not episode:
+            card = Markup(self.env.get_template(CARD_TEMPLATE).render(episode=episode))
+            found = self._cards[id(episode)] = (episode, card)
+        return found[1]
 
     def template(self, name: str) -> jinja2.Template:
         """The template `name`; the built-in episode.html with its turns written in Python."""
