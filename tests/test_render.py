@@ -277,3 +277,12 @@ def test_an_episode_card_is_rendered_once_and_shows_the_theme_card(tmp_path: Pat
     assert "Arches /show/" in renderer.episode_card(retitled)
     home = next(home_pages(renderer.site))
     assert str(first) in renderer.render(home)
+
+
+def test_kept_notes_follow_an_edit_and_the_html_setting():
+    from sitegen.render.markdown import render_notes
+    before = render_notes("Some *notes* <b>x</b>")
+    assert "<em>notes</em>" in before and "&lt;b&gt;" in before
+    assert render_notes("Some *notes* <b>x</b>", True) != before
+    assert "<em>edited</em>" in render_notes("Some *edited* <b>x</b>")
+    assert render_notes("Some *notes* <b>x</b>") == before
