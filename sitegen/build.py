@@ -109,14 +109,17 @@ def _load_site(config: SiteConfig, options: BuildOptions, problems: Problems,
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the episodes are parsed or unpickled: the
-    model holds no cycles, and each full collection would walk every episode made
-    so far (about a fifth of a cold load's CPU, half of reading 1,000 cached ones)."""
+    """No cyclic garbage collection while the episodes are parsed or unpickled (the
+    model holds no cycles, and each full collection walks every episode made so far),
+    and what exists once they are loaded is frozen out of later collections, which
+    would walk the whole site again during the output phases, in the forked process
+    too. `sitegen serve` unfreezes and collects every few builds (_settle_memory)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if was_enabled:
             gc.enable()
 
