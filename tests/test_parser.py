@@ -588,9 +588,7 @@ def reference_transcript(lines: list[str], first_line: int, speakers, path: Path
         match = episode_module.TURN_LINE.match(line) if ":" in line else None
         if match is None:
             if current is None:
-                problems.error("text before the first turn of the transcript", path, line_no,
-                               "start the transcript with `Speaker Name: 0:00 ...`, or move "
-                               "this text above `## Transcript`")
+                episode_module._text_before_turns(path, line_no, problems)
                 continue
             if ":" in line:
                 episode_module._warn_near_turn(line, by_name, path, line_no, problems)
@@ -601,10 +599,7 @@ def reference_transcript(lines: list[str], first_line: int, speakers, path: Path
             written[name] = by_name.get(episode_module._name_key(name))
         speaker = written[name]
         if speaker is None:
-            known = ", ".join(sorted({s.name for s in by_name.values()})) or "none"
-            problems.error(f"unknown speaker {name!r}", path, line_no,
-                           f"add them under `speakers:` (known: {known}); if this line "
-                           "continues the previous turn, start it with a backslash")
+            episode_module._unknown_speaker(name, by_name, path, line_no, problems)
             continue
         try:
             start = parse_timestamp(match["ts"])

@@ -381,9 +381,7 @@ def parse_transcript(lines: list[str], first_line: int, speakers: Iterable[Speak
         match = TURN_LINE.match(line) if ":" in line else None
         if match is None:
             if speaker_id is None:
-                problems.error("text before the first turn of the transcript", path, line_no,
-                               "start the transcript with `Speaker Name: 0:00 ...`, or move "
-                               "this text above `## Transcript`")
+                _text_before_turns(path, line_no, problems)
                 continue
             if ":" in line:
                 _warn_near_turn(line, by_name, path, line_no, problems)
@@ -394,10 +392,7 @@ def parse_transcript(lines: list[str], first_line: int, speakers: Iterable[Speak
         if speaker is _UNSEEN:
             speaker = written[name] = by_name.get(_name_key(name))
         if speaker is None:
-            known = ", ".join(sorted({s.name for s in by_name.values()})) or "none"
-            problems.error(f"unknown speaker {name!r}", path, line_no,
-                           f"add them under `speakers:` (known: {known}); if this line "
-                           "continues the previous turn, start it with a backslash")
+            _unknown_speaker(name, by_name, path, line_no, problems)
             continue
         try:
             seconds = _turn_timestamp(stamp)
@@ -424,6 +419,20 @@ def parse_transcript(lines: list[str], first_line: int, speakers: Iterable[Speak
 
 
 _UNSEEN = object()
+
+
+def _text_before_turns(path: Path, line_no: int, problems: Problems) -> None:
+    problems.error("text before the first turn of the transcript", path, line_no,
+                   "start the transcript with `Speaker Name: 0:00 ...`, or move "
+                   "this text above `## Transcript`")
+
+
+def _unknown_speaker(name: str, by_name: dict[str, Speaker], path: Path, line_no: int,
+                     problems: Problems) -> None:
+    known = ", ".join(sorted({s.name for s in by_name.values()})) or "none"
+    problems.error(f"unknown speaker {name!r}", path, line_no,
+                   f"add them under `speakers:` (known: {known}); if this line "
+                   "continues the previous turn, start it with a backslash")
 
 
 def _warn_near_turn(line: str, by_name: dict[str, Speaker], path: Path, line_no: int,
