@@ -5,14 +5,16 @@ written to a staging folder and swapped in only when every phase succeeded.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import pickle
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from sitegen.cache import (CACHE_DIR, BuildSession, EpisodeStore, Manifest, MemoStore,
                            Signature, code_fingerprint,
@@ -96,12 +98,30 @@ def _load_site(config: SiteConfig, options: BuildOptions, problems: Problems,
                store: EpisodeStore | None) -> Site:
     if problems.errors:  # without a valid config, episodes would only add noise
         return Site(config, ())
-    if store is not None and _can_fork() and not store.entries:  # a cold start
-        files = [path for path, is_symlink in episode_files(config) if not is_symlink]
-        store.preload(files, config, _cpus())
-    episodes = load_episodes(config, problems, include_drafts=options.drafts,
-                             loader=store.load if store is not None else None)
+    with _gc_paused():
+        if store is not None and _can_fork() and not store.entries:  # a cold start
+            files = [path for path, is_symlink in episode_files(config) if not is_symlink]
+            store.preload(files, config, _cpus())
+        episodes = load_episodes(config, problems, include_drafts=options.drafts,
+                                 loader=store.load if store is not None else None)
     return Site(config, episodes)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the episodes are parsed or unpickled (the
+    model holds no cycles, and each full collection walks every episode made so far),
+    and what exists once they are loaded is frozen out of later collections, which
+    would walk the whole site again during the output phases, in the forked process
+    too. `sitegen serve` unfreezes and collects every few builds (_settle_memory)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
 
 
 def output_path(options: BuildOptions, site: Site) -> Path:

@@ -421,3 +421,60 @@ def test_audio_file_names_with_spaces_give_valid_enclosure_urls(example_site, tm
     urls = [e.get("url") for e in etree.fromstring(xml).iterfind("channel/item/enclosure")]
     assert "https://example.com/loadpath/audio/Nine%20Bars%20%C3%A9.mp3" in urls
     assert (out / "audio" / "Nine Bars é.mp3").is_file()
+
+
+# ---- an item written as text, against feedgen's --------------------------------------
+
+from datetime import datetime, timedelta, timezone  # noqa: E402
+
+from sitegen.model import Audio, Chapter, Episode, Site, SiteConfig, Speaker, Turn  # noqa: E402
+
+ITEM_TEXT = st.text(alphabet="ab &<>\"'\t\r\né]\u2028\x01", min_size=1, max_size=20)
+
+
+@st.composite
+def feed_items(draw) -> tuple[Site, Episode]:
+    config = SiteConfig(root=Path("/nowhere"), title="Show", description="d",
+                        base_url=draw(st.sampled_from(["https://example.com/",
+                                                       "https://example.com/a b/"])),
+                        explicit=draw(st.booleans()),
+                        language=draw(st.sampled_from(["en", "de-CH"])),
+                        transcript_formats=draw(st.sampled_from([("vtt", "srt", "json", "html"),
+                                                                 ("json",), ()])))
+    speakers = tuple(Speaker(f"s{i}", draw(ITEM_TEXT), f"s{i}", draw(st.sampled_from(
+        ["host", "guest", "other"])), url=draw(st.one_of(st.none(), st.sampled_from(
+            ["https://x.org/?a=1&b=2", "https://x.org/\"q\""]))),
+        image=draw(st.one_of(st.none(), st.sampled_from(["img/ä b.png", "https://i.org/p.jpg"]))))
+        for i in range(draw(st.integers(0, 3))))
+    audio = Audio(draw(st.sampled_from(["https://cdn.example.com/a b/é.mp3",
+                                        "https://cdn.example.com/x.mp3?a=1&b=<2>"])),
+                  draw(st.sampled_from(["audio/mpeg", "audio/x-m4a"])),
+                  draw(st.integers(1, 10**9)), draw(st.floats(0.2, 10**5)))
+    episode = Episode(
+        Path("x.md"), draw(st.sampled_from(["e", "an-episode"])), draw(ITEM_TEXT),
+        datetime(2026, 1, 1, 9, tzinfo=timezone(timedelta(hours=draw(st.integers(-12, 12)))))
+        + timedelta(days=draw(st.integers(-9000, 9000))), draw(ITEM_TEXT),
+        summary=draw(ITEM_TEXT), number=draw(st.one_of(st.none(), st.integers(0, 3))),
+        season=draw(st.one_of(st.none(), st.integers(0, 3))),
+        episode_type=draw(st.sampled_from(["full", "trailer", "bonus"])), audio=audio,
+        explicit=draw(st.one_of(st.none(), st.booleans())),
+        image=draw(st.one_of(st.none(), st.sampled_from(["c/ä.png", "https://i.org/e.jpg"]))),
+        speakers=speakers,
+        chapters=tuple(Chapter(float(i), draw(ITEM_TEXT)) for i in range(draw(st.integers(0, 2)))),
+        turns=(Turn("s0", 0.0, ("x",), 1, "t-0"),) if draw(st.booleans()) else ())
+    return Site(config, (episode,)), episode
+
+
+@settings(max_examples=150, deadline=None)
+@given(feed_items(), st.text(alphabet="ab<>&]\n\x01", max_size=30))
+def test_an_item_written_as_text_is_what_feedgen_writes(case, notes: str) -> None:
+    site, episode = case
+    notes = feed_module._cdata_safe(notes)
+    try:
+        expected = feed_module.feedgen_item_xml(site, episode, notes)
+    except ValueError as refused:   # lxml refuses control characters: so must we
+        with pytest.raises(ValueError) as raised:
+            feed_module.episode_item_xml(site, episode, notes)
+        assert str(raised.value) == str(refused)
+        return
+    assert feed_module.episode_item_xml(site, episode, notes) == expected

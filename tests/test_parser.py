@@ -14,7 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sitegen.errors import Problems
-from sitegen.model import SiteConfig, Speaker
+from sitegen.model import SiteConfig, Speaker, Turn
+from sitegen.slugs import unique
+from sitegen.source import episode as episode_module
 from sitegen.source.episode import load_episode, parse_episode, parse_transcript
 from sitegen.timecodes import (TimestampError, format_clock, format_cue, format_hms,
                                format_seconds, parse_timestamp)
@@ -555,6 +557,93 @@ def test_transcript_reads_back_what_was_written(case) -> None:
     turns = parse_transcript(text.split("\n"), 1, SPEAKERS, Path("x.md"), problems)
     assert problems.errors == []
     assert [(t.speaker_id, t.start, list(t.paragraphs)) for t in turns] == expected
+
+
+# ---- parse_transcript against a plain reading ---------------------------------------
+
+def reference_transcript(lines: list[str], first_line: int, speakers, path: Path,
+                         problems: Problems) -> tuple[Turn, ...]:
+    """parse_transcript as first written: an object per open turn, `unique` per anchor."""
+    by_name = episode_module._speaker_index(speakers)
+    written: dict = {}
+    turns: list[Turn] = []
+    anchors: set[str] = set()
+    current = None   # (speaker id, start, line, paragraphs)
+    paragraph: list[str] = []
+
+    def close(turn) -> Turn:
+        speaker_id, start, line, paragraphs = turn
+        if not paragraphs:
+            problems.warning("turn has no text", path, line)
+        return Turn(speaker_id, start, tuple(paragraphs), line,
+                    unique(f"t-{int(start)}", anchors))
+
+    for line_no, raw in enumerate(lines, first_line):
+        line = raw.strip()
+        if not line:
+            if paragraph:
+                current[3].append(" ".join(paragraph))
+                paragraph = []
+            continue
+        match = episode_module.TURN_LINE.match(line) if ":" in line else None
+        if match is None:
+            if current is None:
+                episode_module._text_before_turns(path, line_no, problems)
+                continue
+            if ":" in line:
+                episode_module._warn_near_turn(line, by_name, path, line_no, problems)
+            paragraph.append(line[1:] if line[0] == "\\" else line)
+            continue
+        name = match["name"]
+        if name not in written:
+            written[name] = by_name.get(episode_module._name_key(name))
+        speaker = written[name]
+        if speaker is None:
+            episode_module._unknown_speaker(name, by_name, path, line_no, problems)
+            continue
+        try:
+            start = parse_timestamp(match["ts"])
+        except TimestampError as exc:
+            problems.error(str(exc), path, line_no)
+            continue
+        if current is not None:
+            if paragraph:
+                current[3].append(" ".join(paragraph))
+            turns.append(close(current))
+        if turns and start < turns[-1].start:
+            problems.warning(f"turn starts at {match['ts']}, before the turn above it "
+                             f"(line {turns[-1].line})", path, line_no)
+        current = (speaker.id, start, line_no, [])
+        text = match["text"]
+        paragraph = [text.strip()] if text and text.strip() else []
+    if current is not None:
+        if paragraph:
+            current[3].append(" ".join(paragraph))
+        turns.append(close(current))
+    return tuple(turns)
+
+
+TRANSCRIPT_LINES = st.one_of(
+    st.just(""), st.just("   "), st.just("\\"),
+    st.builds(lambda name, stamp, gap, text: f"{name}:{gap}{stamp} {text}".rstrip(),
+              st.sampled_from(["Ada Quill", "ada", "Bo Li", " bo ", "Bo  Li", "Rafel", "#x",
+                               "ADA QUILL", "Bo Li\t"]),
+              st.sampled_from(["0:00", "0:05", "0:05", "1:02:03", "[0:07]", "(0:07]", "0:75",
+                               "12:34.5", "2:00", "1:59", "99:00:00"]),
+              st.sampled_from([" ", "", "\t"]),
+              st.text(alphabet="ab :\\\t", max_size=12)),
+    st.text(alphabet="ab :0\\\t\u00a0", max_size=25),
+    st.builds(lambda name, rest: f"{name}:{rest}", st.sampled_from(["Ada Quill", "Bo Li", "x"]),
+              st.sampled_from(["0:15 t", " 0:15text", "0:1", " 7"])),
+)
+
+
+@given(st.lists(TRANSCRIPT_LINES, max_size=30), st.integers(1, 50))
+def test_transcript_reads_as_the_plain_reading(lines: list[str], first_line: int) -> None:
+    fast, plain = Problems(), Problems()
+    expected = reference_transcript(lines, first_line, SPEAKERS, Path("x.md"), plain)
+    assert parse_transcript(lines, first_line, SPEAKERS, Path("x.md"), fast) == expected
+    assert fast.items == plain.items
 
 
 # ---- properties: timecodes ---------------------------------------------------------

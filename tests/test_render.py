@@ -153,3 +153,136 @@ def test_the_default_theme_is_compiled_with_the_fast_output() -> None:
     assert "environment.escape_output(" in code and "escape(" not in code.replace(
         "escape_output(", "")
     assert "yield concat(" in code
+
+
+# ---- the episode page's turns: turns_html against the built-in template's loop ------
+
+import html as html_module  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from sitegen.model import Episode, Site, SiteConfig, Speaker, Turn  # noqa: E402
+from sitegen.render.context import Renderer, is_builtin  # noqa: E402
+from sitegen.render.markdown import has_inline_syntax, markdown, render_inline  # noqa: E402
+from sitegen.render.pages import (TurnEntries, chapter_targets, episode_page,  # noqa: E402
+                                  home_pages, turn_entries)
+
+# Text with what escaping and inline Markdown act on, and what they leave alone.
+TEXT = st.text(alphabet="ab <>&\"'*_`[]()\\~!#:.é\u2028", min_size=1, max_size=30)
+NAMES = st.text(alphabet="Ab <&\"'é", min_size=1, max_size=12).map(str.strip).filter(bool)
+
+
+@st.composite
+def episodes(draw) -> Episode:
+    names = draw(st.lists(NAMES, min_size=1, max_size=3, unique=True))
+    speakers = tuple(Speaker(f"s{i}", name, f"s{i}-slug", draw(st.sampled_from(["host", "guest",
+                                                                               "other"])))
+                     for i, name in enumerate(names))
+    starts = draw(st.lists(st.floats(0, 7200, allow_nan=False).map(lambda s: round(s, 3)),
+                           max_size=12))
+    turns = tuple(Turn(draw(st.sampled_from(speakers)).id, start,
+                       tuple(draw(st.lists(TEXT, max_size=3))), 1, draw(st.sampled_from(
+                           [f"t-{int(start)}", f"t-{int(start)}-2", "t-<&\""])))
+                  for start in starts)
+    return Episode(Path("x.md"), "an-episode", draw(TEXT), datetime(2026, 1, 2, tzinfo=timezone.utc),
+                   "guid", summary=draw(TEXT), speakers=speakers, turns=turns)
+
+
+def renderer_for(root: Path, episode: Episode) -> Renderer:
+    config = SiteConfig(root=root, title="Show & <tell>", description="d",
+                        base_url="https://example.com/show/")
+    return Renderer(Site(config, (episode,)))
+
+
+def jinja_page(renderer: Renderer, episode: Episode) -> str:
+    """The episode page as the built-in template renders it, its turns loop included."""
+    page = episode_page(renderer.site, episode, renderer.styles, 0)
+    return renderer.env.get_template("episode.html").render(page=page, **page.context)
+
+
+@settings(max_examples=60, deadline=None)
+@given(episodes())
+def test_turns_html_writes_what_the_builtin_turns_block_writes(tmp_path_factory, episode):
+    renderer = renderer_for(tmp_path_factory.mktemp("site"), episode)
+    page = episode_page(renderer.site, episode, renderer.styles, 0)
+    assert renderer.template("episode.html") is not renderer.env.get_template("episode.html")
+    assert renderer.render(page) == jinja_page(renderer, episode)
+
+
+def test_a_theme_with_its_own_episode_template_gets_its_own_turn_markup(tmp_path: Path):
+    episode = Episode(Path("x.md"), "e", "T", datetime(2026, 1, 2, tzinfo=timezone.utc), "g",
+                      speakers=(Speaker("a", "Ada", "ada", "host"),),
+                      turns=(Turn("a", 5.0, ("hello",), 1, "t-5"),))
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "episode.html").write_text(
+        "{% for turn in turns %}<q id=\"{{ turn.anchor }}\">{{ turn.speaker.name }}: "
+        "{{ turn.paragraphs | join(' ') }} {{ turn.clock }}</q>{% endfor %}|{{ turns | length }}",
+        encoding="utf-8")
+    renderer = renderer_for(tmp_path, episode)
+    assert not is_builtin(renderer.env.get_template("episode.html"))
+    page = episode_page(renderer.site, episode, renderer.styles, 0)
+    assert renderer.render(page) == '<q id="t-5">Ada: hello 0:05</q>|1'
+
+
+@settings(max_examples=40, deadline=None)
+@given(episodes())
+def test_turn_entries_are_made_on_first_use_and_read_as_the_list(episode):
+    styles = {s.slug: type("Style", (), {"css_class": f"speaker-{s.slug}"})()
+              for s in episode.speakers}
+    lazy = TurnEntries(episode, styles)  # type: ignore[arg-type]
+    assert len(lazy) == len(episode.turns) and bool(lazy) == bool(episode.turns)
+    assert lazy._entries is None
+    expected = turn_entries(episode, styles)  # type: ignore[arg-type]
+    assert list(lazy) == expected and lazy == expected and lazy[:2] == expected[:2]
+    if expected:
+        assert lazy[-1] == expected[-1] and lazy.index(expected[0]) == 0
+
+
+@given(st.lists(st.floats(0, 500, allow_nan=False), max_size=15),
+       st.lists(st.floats(0, 600, allow_nan=False), max_size=8))
+def test_chapter_targets_are_the_turns_in_progress(starts: list[float], chapters: list[float]):
+    from sitegen.model import Chapter
+    episode = Episode(Path("x.md"), "e", "T", datetime(2026, 1, 2, tzinfo=timezone.utc), "g",
+                      turns=tuple(Turn("a", s, ("x",), 1, f"t-{i}") for i, s in enumerate(starts)),
+                      chapters=tuple(Chapter(c, "c") for c in chapters))
+    expected = [turn.anchor if (turn := episode.turn_at(c.start)) else None
+                for c in episode.chapters]
+    assert chapter_targets(episode) == expected
+
+
+@given(st.text(alphabet="ab <>&;#x1*_`[]()\\~!:.é", max_size=40))
+def test_render_inline_fast_path_gives_what_markdown_gives(text: str):
+    reference = (markdown(False).renderInline(text) if has_inline_syntax(text)
+                 else html_module.escape(text, quote=False))
+    assert render_inline(text) == reference
+
+
+# ---- episode cards: _episode_card.html once per episode ------------------------------
+
+def test_an_episode_card_is_rendered_once_and_shows_the_theme_card(tmp_path: Path):
+    episode = Episode(Path("x.md"), "e", "Bridges & <Arches>",
+                      datetime(2026, 1, 2, tzinfo=timezone.utc), "g",
+                      speakers=(Speaker("a", "Ada", "ada", "host"),))
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "_episode_card.html").write_text(
+        "<li>{{ episode.title }} {{ episode_url(episode) }} {{ styles['ada'].css_class }}</li>",
+        encoding="utf-8")
+    renderer = renderer_for(tmp_path, episode)
+    first = renderer.episode_card(episode)
+    assert first == '<li>Bridges &amp; &lt;Arches&gt; /show/episodes/e/ speaker-ada</li>'
+    assert renderer.episode_card(episode) is first
+    retitled = Episode(Path("x.md"), "e", "Arches", episode.date, "g", speakers=episode.speakers)
+    assert "Arches /show/" in renderer.episode_card(retitled)
+    home = next(home_pages(renderer.site))
+    assert str(first) in renderer.render(home)
+
+
+def test_kept_notes_follow_an_edit_and_the_html_setting():
+    from sitegen.render.markdown import render_notes
+    before = render_notes("Some *notes* <b>x</b>")
+    assert "<em>notes</em>" in before and "&lt;b&gt;" in before
+    assert render_notes("Some *notes* <b>x</b>", True) != before
+    assert "<em>edited</em>" in render_notes("Some *edited* <b>x</b>")
+    assert render_notes("Some *notes* <b>x</b>") == before

@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import json
 import math
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Iterator
+from functools import lru_cache
+from itertools import accumulate
+from typing import Any, Iterator, overload
 
 from markupsafe import Markup
 
 from sitegen.model import Episode, Site, Speaker
 from sitegen.render.colors import SpeakerStyle
 from sitegen.render.markdown import render_inline, render_notes
+from sitegen.render.theme import escape_output
 from sitegen.timecodes import format_clock, format_seconds
 
 
@@ -66,9 +71,9 @@ def duration_text(seconds: float | None) -> str:
 
 
 def chapter_entries(episode: Episode) -> list[dict[str, Any]]:
+    targets = chapter_targets(episode)
     entries = []
-    for index, chapter in enumerate(episode.chapters, 1):
-        turn = episode.turn_at(chapter.start)
+    for index, (chapter, target) in enumerate(zip(episode.chapters, targets), 1):
         entries.append({
             "id": f"chapter-{index}",
             "start": format_seconds(chapter.start),
@@ -76,9 +81,23 @@ def chapter_entries(episode: Episode) -> list[dict[str, Any]]:
             "title": chapter.title,
             "url": chapter.url,
             "toc": chapter.toc,
-            "target": turn.anchor if turn else None,
+            "target": target,
         })
     return entries
+
+
+def chapter_targets(episode: Episode) -> list[str | None]:
+    """The anchor of `episode.turn_at(chapter.start)` for each chapter, by bisection.
+
+    turn_at stops at the first turn starting after the time, so the turn it gives
+    is the one before the first whose running maximum of starts is past the time
+    (the same turn when starts are out of order)."""
+    turns = episode.turns
+    if not turns:
+        return [None] * len(episode.chapters)
+    latest = list(accumulate((turn.start for turn in turns), max))
+    return [turns[max(0, bisect_right(latest, chapter.start + 1e-6) - 1)].anchor
+            for chapter in episode.chapters]
 
 
 def turn_entries(episode: Episode, styles: dict[str, SpeakerStyle]) -> list[dict[str, Any]]:
@@ -87,17 +106,96 @@ def turn_entries(episode: Episode, styles: dict[str, SpeakerStyle]) -> list[dict
     previous = None
     for turn in episode.turns:
         speaker, css_class = by_id[turn.speaker_id]
+        start, clock = turn_times(turn.start)
         entries.append({
             "anchor": turn.anchor,
             "speaker": speaker,
             "css_class": css_class,
-            "start": format_seconds(turn.start),
-            "clock": format_clock(turn.start),
+            "start": start,
+            "clock": clock,
             "paragraphs": [Markup(render_inline(p)) for p in turn.paragraphs],
             "continues": previous == turn.speaker_id,
         })
         previous = turn.speaker_id
     return entries
+
+
+@lru_cache(maxsize=8192)
+def turn_times(seconds: float) -> tuple[str, str]:
+    """A turn's start as `data-start` and as shown: the same few thousand in every episode."""
+    return format_seconds(seconds), format_clock(seconds)
+
+
+class TurnEntries(Sequence):
+    """An episode page's `turns`: turn_entries, made on first use. The built-in
+    episode.html writes its turns with `turns_html` and only asks whether there are any."""
+
+    def __init__(self, episode: Episode, styles: dict[str, SpeakerStyle]) -> None:
+        self.episode = episode
+        self.styles = styles
+        self._entries: list[dict[str, Any]] | None = None
+
+    def entries(self) -> list[dict[str, Any]]:
+        if self._entries is None:
+            self._entries = turn_entries(self.episode, self.styles)
+        return self._entries
+
+    def __len__(self) -> int:
+        return len(self.episode.turns)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        return self.entries()[index]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.entries())
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == other if isinstance(other, (list, TurnEntries)) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]   # as a list's
+
+    def __repr__(self) -> str:
+        return repr(self.entries())
+
+
+def turns_html(episode: Episode, styles: dict[str, SpeakerStyle]) -> Markup:
+    """What the built-in episode.html's `turns` block writes for the episode, written in
+    Python: some 150 turns a page cost most of its rendering in Jinja. The markup is
+    the block's, byte for byte (tests/test_render.py renders both on random episodes);
+    a theme with its own episode.html gets its own loop (see Renderer.template)."""
+    heads = {speaker.id: _turn_head(speaker, styles[speaker.slug].css_class)
+             for speaker in episode.speakers}
+    parts: list[str] = []
+    add = parts.append
+    previous = None
+    for turn in episode.turns:
+        opening, speaker_start, name_link = heads[turn.speaker_id]
+        anchor = escape_output(turn.anchor)
+        start, clock = turn_times(turn.start)
+        add(f'{opening}{" continues" if turn.speaker_id == previous else ""}" id="{anchor}'
+            f'{speaker_start}{start}{name_link}{anchor}" data-seek="{start}"><time '
+            f'datetime="PT{start}S">{clock}</time><span class="visually-hidden">, play from '
+            'here</span></a></p>\n')
+        for paragraph in turn.paragraphs:
+            add(f"<p>{render_inline(paragraph)}</p>\n")
+        add("      </div>\n")
+        previous = turn.speaker_id
+    return Markup("".join(parts))
+
+
+def _turn_head(speaker: Speaker, css_class: str) -> tuple[str, str, str]:
+    """The parts of a turn's opening markup that depend on its speaker alone."""
+    role = " host" if speaker.is_host else " guest"
+    return (f'      <div class="turn {escape_output(css_class)}{role}',
+            f'" data-speaker="{escape_output(speaker.slug)}" data-start="',
+            f'">\n        <p class="turn-head"><cite class="speaker">{escape_output(speaker.name)}'
+            '</cite> <a class="ts seek" href="#')
 
 
 def player_src(site: Site, episode: Episode) -> str | None:
@@ -125,7 +223,7 @@ def episode_page(site: Site, episode: Episode, styles: dict[str, SpeakerStyle],
         "notes_html": Markup(
             render_notes(episode.notes, site.config.allow_html)),
         "chapters": chapter_entries(episode),
-        "turns": turn_entries(episode, styles),
+        "turns": TurnEntries(episode, styles),
         "speakers": [(s, styles[s.slug]) for s in episode.speakers_in_order()],
         "duration": duration_text(episode.duration),
         "newer": newer,

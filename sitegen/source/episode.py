@@ -336,21 +336,16 @@ def _name_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-class _OpenTurn:
-    """A turn while its lines are read: its paragraphs so far."""
-    __slots__ = ("speaker_id", "start", "line", "paragraphs")
-
-    def __init__(self, speaker_id: str, start: float, line: int) -> None:
-        self.speaker_id = speaker_id
-        self.start = start
-        self.line = line
-        self.paragraphs: list[str] = []
-
-    def close(self, anchors: set[str], path: Path, problems: Problems) -> Turn:
-        if not self.paragraphs:
-            problems.warning("turn has no text", path, self.line)
-        anchor = unique(f"t-{int(self.start)}", anchors)
-        return Turn(self.speaker_id, self.start, tuple(self.paragraphs), self.line, anchor)
+def _close_turn(speaker_id: str, start: float, line: int, paragraphs: list[str],
+                anchors: set[str], path: Path, problems: Problems) -> Turn:
+    if not paragraphs:
+        problems.warning("turn has no text", path, line)
+    anchor = f"t-{int(start)}"
+    if anchor in anchors:
+        anchor = unique(anchor, anchors)
+    else:
+        anchors.add(anchor)
+    return Turn(speaker_id, start, tuple(paragraphs), line, anchor)
 
 
 # An hour-long archive writes the same few thousand timestamps again and again.
@@ -359,63 +354,85 @@ _turn_timestamp = lru_cache(maxsize=4096)(parse_timestamp)
 
 def parse_transcript(lines: list[str], first_line: int, speakers: Iterable[Speaker],
                      path: Path, problems: Problems) -> tuple[Turn, ...]:
-    """Turns from transcript lines; `first_line` is the file line of `lines[0]`."""
+    """Turns from transcript lines; `first_line` is the file line of `lines[0]`.
+
+    About 150 turns an episode, each a line of its own: the open turn is kept in
+    local variables and each line looked at once (tests/test_parser.py compares
+    this with a plain reading on random transcripts)."""
     by_name = _speaker_index(speakers)
     written: dict[str, Speaker | None] = {}  # a name as written -> its speaker, if known
     turns: list[Turn] = []
     anchors: set[str] = set()
-    current: _OpenTurn | None = None
-    paragraph: list[str] = []  # the lines of the paragraph being read (only in a turn)
-
-    for line_no, raw in enumerate(lines, first_line):
+    speaker_id: str | None = None   # of the open turn; None before the first turn
+    start = 0.0
+    turn_line = 0
+    paragraphs: list[str] = []      # the open turn's paragraphs so far
+    paragraph: list[str] = []       # the lines of the paragraph being read (only in a turn)
+    line_no = first_line - 1
+    for raw in lines:
+        line_no += 1
         line = raw.strip()
         if not line:
             if paragraph:
-                current.paragraphs.append(" ".join(paragraph))  # type: ignore[union-attr]
+                paragraphs.append(" ".join(paragraph))
                 paragraph = []
             continue
         # Both patterns need a colon; most lines of a transcript are prose without one.
         match = TURN_LINE.match(line) if ":" in line else None
         if match is None:
-            if current is None:
-                problems.error("text before the first turn of the transcript", path, line_no,
-                               "start the transcript with `Speaker Name: 0:00 ...`, or move "
-                               "this text above `## Transcript`")
+            if speaker_id is None:
+                _text_before_turns(path, line_no, problems)
                 continue
             if ":" in line:
                 _warn_near_turn(line, by_name, path, line_no, problems)
             paragraph.append(line[1:] if line[0] == "\\" else line)
             continue
-        name = match["name"]
-        if name not in written:
-            written[name] = by_name.get(_name_key(name))
-        speaker = written[name]
+        name, stamp, text = match.group("name", "ts", "text")
+        speaker = written.get(name, _UNSEEN)
+        if speaker is _UNSEEN:
+            speaker = written[name] = by_name.get(_name_key(name))
         if speaker is None:
-            known = ", ".join(sorted({s.name for s in by_name.values()})) or "none"
-            problems.error(f"unknown speaker {name!r}", path, line_no,
-                           f"add them under `speakers:` (known: {known}); if this line "
-                           "continues the previous turn, start it with a backslash")
+            _unknown_speaker(name, by_name, path, line_no, problems)
             continue
         try:
-            start = _turn_timestamp(match["ts"])
+            seconds = _turn_timestamp(stamp)
         except TimestampError as exc:
             problems.error(str(exc), path, line_no)
             continue
-        if current is not None:
+        if speaker_id is not None:
             if paragraph:
-                current.paragraphs.append(" ".join(paragraph))
-            turns.append(current.close(anchors, path, problems))
-        if turns and start < turns[-1].start:
-            problems.warning(f"turn starts at {match['ts']}, before the turn above it "
+                paragraphs.append(" ".join(paragraph))
+            turns.append(_close_turn(speaker_id, start, turn_line, paragraphs, anchors, path,
+                                     problems))
+        if turns and seconds < turns[-1].start:
+            problems.warning(f"turn starts at {stamp}, before the turn above it "
                              f"(line {turns[-1].line})", path, line_no)
-        current = _OpenTurn(speaker.id, start, line_no)
-        text = match["text"]
-        paragraph = [text.strip()] if text and text.strip() else []
-    if current is not None:
+        speaker_id, start, turn_line, paragraphs = speaker.id, seconds, line_no, []
+        text = text.strip() if text else ""
+        paragraph = [text] if text else []
+    if speaker_id is not None:
         if paragraph:
-            current.paragraphs.append(" ".join(paragraph))
-        turns.append(current.close(anchors, path, problems))
+            paragraphs.append(" ".join(paragraph))
+        turns.append(_close_turn(speaker_id, start, turn_line, paragraphs, anchors, path,
+                                 problems))
     return tuple(turns)
+
+
+_UNSEEN = object()
+
+
+def _text_before_turns(path: Path, line_no: int, problems: Problems) -> None:
+    problems.error("text before the first turn of the transcript", path, line_no,
+                   "start the transcript with `Speaker Name: 0:00 ...`, or move "
+                   "this text above `## Transcript`")
+
+
+def _unknown_speaker(name: str, by_name: dict[str, Speaker], path: Path, line_no: int,
+                     problems: Problems) -> None:
+    known = ", ".join(sorted({s.name for s in by_name.values()})) or "none"
+    problems.error(f"unknown speaker {name!r}", path, line_no,
+                   f"add them under `speakers:` (known: {known}); if this line "
+                   "continues the previous turn, start it with a backslash")
 
 
 def _warn_near_turn(line: str, by_name: dict[str, Speaker], path: Path, line_no: int,
