@@ -109,17 +109,13 @@ def _load_site(config: SiteConfig, options: BuildOptions, problems: Problems,
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the episodes are parsed or unpickled (the
-    model holds no cycles, and each full collection walks every episode made so far),
-    and what exists once they are loaded is frozen out of later collections, which
-    would walk the whole site again during the output phases, in the forked process
-    too. `sitegen serve` unfreezes and collects every few builds (_settle_memory)."""
+    """No cyclic garbage collection while the episodes are parsed or unpickled: the
+    model holds no cycles, and each full collection walks every episode made so far."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
         if was_enabled:
             gc.enable()
 
@@ -178,38 +174,47 @@ def build(options: BuildOptions, progress: Callable[[str], None] | None = None,
         site = _load_site(config, options, problems, session.episodes)
     finally:
         session.episodes.seen = {}
-    problems.raise_if_errors(options.strict)
-    check_target(target, site.config.root, site.config.content_path, options.force)
-    renderer = _renderer(site, options, session, cache_root)
-    problems.extend(renderer.problems.items)
-    problems.raise_if_errors(options.strict)
-    scope = digest(code_fingerprint(), config_fingerprint(site.config), options.live_reload,
-                   folder_fingerprint(renderer.path), _asset_names(renderer),
-                   renderer.env.globals.get("now_year"))
-    staging = Staging(target, manifest.files if manifest else None, scope, session.memos,
-                      manifest.groups if manifest else None)
-    # This process wrote the output it remembers: no need to stat it file by file.
-    staging.verify = not _remembered(session, manifest)
-    staging.commit_lock = session.commit_lock
-    staging.resident = session.resident
-    staging.previous_site = _previous_site(session, manifest, scope, options)
+    # Frozen: the collections during the phases (in the forked process too) skip the
+    # loaded site instead of walking all of it; thawed after, unless something else
+    # froze objects before (sitegen serve, which collects on its own schedule).
+    thaw = gc.get_freeze_count() == 0
+    gc.freeze()
     try:
-        timings = run_phases(output_phases(), site, renderer, staging, progress,
-                             manifest.timings if manifest else {},
-                             parallel=not _small_change(session))
-        staging.commit()
-    except BaseException:
-        staging.discard()
-        raise
-    new = Manifest(str(target), staging.records, inputs, inputs_ns, len(site.episodes),
-                   problems.warnings, timings, staging.groups)
-    _save(session, cache_root, new)
-    session.built[new.target] = (scope, options, site)
-    log.info("parsed %d episode files, rendered %d files, kept %d", session.episodes.parsed,
-             len(staging.keys), len(staging.kept))
-    session.episodes.parsed = 0
-    session.site = site
-    return _result(new, staging.changed, started, site)
+        problems.raise_if_errors(options.strict)
+        check_target(target, site.config.root, site.config.content_path, options.force)
+        renderer = _renderer(site, options, session, cache_root)
+        problems.extend(renderer.problems.items)
+        problems.raise_if_errors(options.strict)
+        scope = digest(code_fingerprint(), config_fingerprint(site.config), options.live_reload,
+                       folder_fingerprint(renderer.path), _asset_names(renderer),
+                       renderer.env.globals.get("now_year"))
+        staging = Staging(target, manifest.files if manifest else None, scope, session.memos,
+                          manifest.groups if manifest else None)
+        # This process wrote the output it remembers: no need to stat it file by file.
+        staging.verify = not _remembered(session, manifest)
+        staging.commit_lock = session.commit_lock
+        staging.resident = session.resident
+        staging.previous_site = _previous_site(session, manifest, scope, options)
+        try:
+            timings = run_phases(output_phases(), site, renderer, staging, progress,
+                                 manifest.timings if manifest else {},
+                                 parallel=not _small_change(session))
+            staging.commit()
+        except BaseException:
+            staging.discard()
+            raise
+        new = Manifest(str(target), staging.records, inputs, inputs_ns, len(site.episodes),
+                       problems.warnings, timings, staging.groups)
+        _save(session, cache_root, new)
+        session.built[new.target] = (scope, options, site)
+        log.info("parsed %d episode files, rendered %d files, kept %d", session.episodes.parsed,
+                 len(staging.keys), len(staging.kept))
+        session.episodes.parsed = 0
+        session.site = site
+        return _result(new, staging.changed, started, site)
+    finally:
+        if thaw:
+            gc.unfreeze()
 
 
 # A session's rebuild after at most this many episode files changed runs its phases in
