@@ -5,10 +5,13 @@ Nothing here does I/O. `source/` and `config` build these; `render/` and
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from itertools import accumulate
 from pathlib import Path
+from typing import Iterable
 
 ROLES = ("host", "guest", "other")
 
@@ -113,6 +116,16 @@ class Episode:
             else:
                 break
         return current or (self.turns[0] if self.turns else None)
+
+    def turns_at(self, times: Iterable[float]) -> list[Turn | None]:
+        """turn_at for each of `times`, by bisection. turn_at stops at the first turn
+        starting after the time, so its turn is the one before the first whose running
+        maximum of starts is past the time (the same turn when starts are out of order)."""
+        if not self.turns:
+            return [None for _ in times]
+        latest = list(accumulate((turn.start for turn in self.turns), max))
+        return [self.turns[max(0, bisect_right(latest, seconds + 1e-6) - 1)]
+                for seconds in times]
 
     def turn_end(self, index: int) -> float:
         """When turn `index` ends: the next turn's start, else the episode's end."""

@@ -160,15 +160,8 @@ def episode_records(episode: Episode) -> tuple[list[Record], int]:
 
 def _chapter_anchors(episode: Episode) -> list[str]:
     """The anchor of each chapter: the transcript turn in progress at its start."""
-    turns = episode.turns
-    if not turns:
-        return [f"chapter-{index}" for index in range(1, len(episode.chapters) + 1)]
-    starts = [turn.start for turn in turns]
-    if any(map(operator.gt, starts, islice(starts, 1, None))):   # out of order: as turn_at says
-        return [episode.turn_at(chapter.start).anchor for chapter in episode.chapters]
-    # turn_at: the last turn starting at or before the chapter, else the first turn
-    return [turns[max(bisect.bisect_right(starts, chapter.start + 1e-6) - 1, 0)].anchor
-            for chapter in episode.chapters]
+    turns = episode.turns_at(chapter.start for chapter in episode.chapters)
+    return [turn.anchor if turn else f"chapter-{index}" for index, turn in enumerate(turns, 1)]
 
 
 def _turn_texts(paragraphs: Sequence[tuple[str, ...]]) -> list[str]:

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import json
 import math
-from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
 from typing import Any, Iterator, overload
 
 from markupsafe import Markup
@@ -87,17 +85,9 @@ def chapter_entries(episode: Episode) -> list[dict[str, Any]]:
 
 
 def chapter_targets(episode: Episode) -> list[str | None]:
-    """The anchor of `episode.turn_at(chapter.start)` for each chapter, by bisection.
-
-    turn_at stops at the first turn starting after the time, so the turn it gives
-    is the one before the first whose running maximum of starts is past the time
-    (the same turn when starts are out of order)."""
-    turns = episode.turns
-    if not turns:
-        return [None] * len(episode.chapters)
-    latest = list(accumulate((turn.start for turn in turns), max))
-    return [turns[max(0, bisect_right(latest, chapter.start + 1e-6) - 1)].anchor
-            for chapter in episode.chapters]
+    """The anchor of the turn in progress at each chapter's start (`Episode.turns_at`)."""
+    return [turn.anchor if turn else None
+            for turn in episode.turns_at(chapter.start for chapter in episode.chapters)]
 
 
 def turn_entries(episode: Episode, styles: dict[str, SpeakerStyle]) -> list[dict[str, Any]]:
